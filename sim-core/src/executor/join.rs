@@ -1,0 +1,421 @@
+//! Join handles: awaiting, aborting and cancelling a spawned task.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::{Ready, TaskId};
+use crate::runtime::core::Core;
+
+/// Whether a handle can still take its task's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    /// The output (or the task) is still in the runtime.
+    Pending,
+    /// The output was taken; the handle is spent.
+    Taken,
+}
+
+/// An owned permission to await a spawned task's output.
+///
+/// Awaiting gives `Ok(output)`, or a [`JoinError`] if the task was cancelled or panicked.
+/// Dropping the handle detaches the task: it keeps running and its output is dropped.
+///
+/// # Examples
+///
+/// ```
+/// sim::Runtime::new(0).block_on(async {
+///     let handle = sim::spawn(async { 6 * 7 });
+///     assert_eq!(handle.await.unwrap(), 42);
+/// }).unwrap();
+/// ```
+#[must_use = "dropping a JoinHandle detaches the task; await it, or call `abort`"]
+pub struct JoinHandle<T> {
+    core: Rc<Core>,
+    ready: Ready,
+    claim: Claim,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(core: Rc<Core>, ready: Ready) -> JoinHandle<T> {
+        JoinHandle {
+            core,
+            ready,
+            claim: Claim::Pending,
+            _output: PhantomData,
+        }
+    }
+
+    /// The task's id.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(async {});
+    /// assert_eq!(h.id().to_string(), "#1");
+    /// # h.await.unwrap(); }).unwrap();
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.ready.id
+    }
+
+    /// Asks for the task to be cancelled.
+    ///
+    /// The task's future is dropped (its destructors run) at a later scheduling point, never
+    /// inside the caller's poll; awaiting the handle then gives a cancelled [`JoinError`]. A
+    /// task that finishes before the abort takes effect keeps its output. Aborting a finished
+    /// task does nothing.
+    ///
+    /// ```
+    /// use sim::time::{sleep, Duration};
+    ///
+    /// sim::Runtime::new(0).block_on(async {
+    ///     let h = sim::spawn(sleep(Duration::from_secs(10)));
+    ///     h.abort();
+    ///     assert!(h.await.unwrap_err().is_cancelled());
+    /// }).unwrap();
+    /// ```
+    pub fn abort(&self) {
+        self.core.abort(self.ready);
+    }
+
+    /// Whether the task has finished (returned, panicked or been cancelled).
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(async {});
+    /// assert!(!h.is_finished());
+    /// sim::task::yield_now().await;
+    /// assert!(h.is_finished());
+    /// # }).unwrap();
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.claim == Claim::Taken || self.core.is_finished(self.ready)
+    }
+
+    /// Turns the handle into one that aborts the task when dropped.
+    ///
+    /// ```
+    /// use sim::time::{sleep, Duration};
+    ///
+    /// sim::Runtime::new(0).block_on(async {
+    ///     let guard = sim::spawn(sleep(Duration::from_secs(5))).abort_on_drop();
+    ///     drop(guard); // the task is cancelled; the run does not wait 5 s
+    ///     sim::task::yield_now().await;
+    ///     assert_eq!(sim::time::elapsed(), Duration::ZERO);
+    /// }).unwrap();
+    /// ```
+    pub fn abort_on_drop(self) -> AbortOnDrop<T> {
+        AbortOnDrop { handle: self }
+    }
+
+    /// Aborts the task and waits until it has really ended: asyncio's
+    /// `task.cancel(); await task`.
+    ///
+    /// The abort is requested at once, when `cancel` is called. The returned future resolves
+    /// after the task's future has been dropped and its destructors have run, to `Err` with a
+    /// cancelled [`JoinError`]; or to `Ok(output)` if the task finished before the abort took
+    /// effect; or to the panic, if it panicked first.
+    ///
+    /// ```
+    /// use sim::time::{sleep, Duration};
+    ///
+    /// sim::Runtime::new(0).block_on(async {
+    ///     let h = sim::spawn(sleep(Duration::from_secs(1)));
+    ///     assert!(h.cancel().await.unwrap_err().is_cancelled());
+    ///
+    ///     let done = sim::spawn(async { 5 });
+    ///     sim::task::yield_now().await; // `done` runs to completion first
+    ///     assert_eq!(done.cancel().await.unwrap(), 5);
+    /// }).unwrap();
+    /// ```
+    pub fn cancel(self) -> Cancel<T> {
+        self.abort();
+        Cancel { handle: self }
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(
+            self.claim == Claim::Pending,
+            "JoinHandle polled after it returned the output"
+        );
+        let mut output: Option<Result<T, JoinError>> = None;
+        match self
+            .core
+            .poll_join(self.ready, cx, &mut output as &mut dyn Any)
+        {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
+                self.claim = Claim::Taken;
+                Poll::Ready(output.expect("a finished task yields its output once"))
+            }
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if self.claim == Claim::Pending {
+            self.core.detach(self.ready);
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.ready.id)
+            .finish()
+    }
+}
+
+/// A [`JoinHandle`] that aborts its task when dropped; made by [`JoinHandle::abort_on_drop`].
+///
+/// ```
+/// # sim::Runtime::new(0).block_on(async {
+/// let h = sim::spawn(async { 1 }).abort_on_drop();
+/// assert_eq!(h.await.unwrap(), 1);
+/// # }).unwrap();
+/// ```
+#[must_use = "dropping an AbortOnDrop cancels the task"]
+pub struct AbortOnDrop<T> {
+    handle: JoinHandle<T>,
+}
+
+impl<T> AbortOnDrop<T> {
+    /// The task's id.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(async {}).abort_on_drop();
+    /// assert_eq!(h.id().as_u64(), 1);
+    /// # }).unwrap();
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.handle.id()
+    }
+
+    /// Aborts the task now; see [`JoinHandle::abort`].
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let mut h = sim::spawn(std::future::pending::<()>()).abort_on_drop();
+    /// h.abort();
+    /// assert!((&mut h).await.unwrap_err().is_cancelled());
+    /// # }).unwrap();
+    /// ```
+    pub fn abort(&self) {
+        self.handle.abort();
+    }
+
+    /// Whether the task has finished.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(async {}).abort_on_drop();
+    /// assert!(!h.is_finished());
+    /// # }).unwrap();
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+}
+
+impl<T: 'static> Future for AbortOnDrop<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.handle).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        if self.handle.claim == Claim::Pending {
+            self.handle.abort();
+        }
+    }
+}
+
+impl<T> fmt::Debug for AbortOnDrop<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortOnDrop")
+            .field("id", &self.handle.id())
+            .finish()
+    }
+}
+
+/// The future returned by [`JoinHandle::cancel`].
+#[must_use = "the abort is already requested; await this to wait until the task has ended"]
+pub struct Cancel<T> {
+    handle: JoinHandle<T>,
+}
+
+impl<T: 'static> Future for Cancel<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.handle).poll(cx)
+    }
+}
+
+impl<T> fmt::Debug for Cancel<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cancel")
+            .field("id", &self.handle.id())
+            .finish()
+    }
+}
+
+/// Why a task did not produce its output: it was cancelled, or it panicked.
+///
+/// # Examples
+///
+/// ```
+/// sim::Runtime::new(0).block_on(async {
+///     let err = sim::spawn(async { panic!("boom") }).await.unwrap_err();
+///     assert!(err.is_panic());
+///     assert_eq!(err.panic_message(), Some("boom"));
+///     assert_eq!(err.to_string(), "task #1 panicked: boom");
+/// }).unwrap();
+/// ```
+pub struct JoinError {
+    id: TaskId,
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic {
+        payload: Box<dyn Any + Send>,
+        message: String,
+    },
+}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: TaskId) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panicked(id: TaskId, payload: Box<dyn Any + Send>, message: String) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Panic { payload, message },
+        }
+    }
+
+    /// The id of the task that failed.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(std::future::pending::<()>());
+    /// let id = h.id();
+    /// assert_eq!(h.cancel().await.unwrap_err().id(), id);
+    /// # }).unwrap();
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// Whether the task was cancelled (asyncio's `CancelledError`).
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(std::future::pending::<()>());
+    /// assert!(h.cancel().await.unwrap_err().is_cancelled());
+    /// # }).unwrap();
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// assert!(sim::spawn(async { panic!() }).await.unwrap_err().is_panic());
+    /// # }).unwrap();
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic { .. })
+    }
+
+    /// The panic message, when the task panicked with a string.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let err = sim::spawn(async { panic!("at {}", 3) }).await.unwrap_err();
+    /// assert_eq!(err.panic_message(), Some("at 3"));
+    /// # }).unwrap();
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic { message, .. } => Some(message),
+            Repr::Cancelled => None,
+        }
+    }
+
+    /// The panic payload, to re-raise with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled rather than panicking; see [`JoinError::try_into_panic`].
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let err = sim::spawn(async { std::panic::panic_any(7u8) }).await.unwrap_err();
+    /// assert_eq!(*err.into_panic().downcast::<u8>().unwrap(), 7);
+    /// # }).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        self.try_into_panic()
+            .expect("`JoinError::into_panic` called on a cancelled task's error")
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let h = sim::spawn(std::future::pending::<()>());
+    /// assert!(h.cancel().await.unwrap_err().try_into_panic().is_err());
+    /// # }).unwrap();
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
+        match self.repr {
+            Repr::Panic { payload, .. } => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Panic { message, .. } => write!(f, "task {} panicked: {message}", self.id),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Panic { message, .. } => write!(f, "JoinError::Panic({}, {message:?})", self.id),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

@@ -1,0 +1,12 @@
+//! Task storage and execution: the task table, the runnable set, wakers and join handles.
+
+pub(crate) mod cell;
+mod id;
+pub(crate) mod join;
+mod runnable;
+pub(crate) mod table;
+pub(crate) mod waker;
+
+pub use id::TaskId;
+pub use join::{AbortOnDrop, Cancel, JoinError, JoinHandle};
+pub(crate) use runnable::{Ready, RunnableSet};

@@ -1,0 +1,167 @@
+//! The task table: every live task of a runtime, and the runnable set over them.
+//!
+//! A task's [`Phase`] moves `Queued -> Running -> (Idle -> Queued -> Running)* -> Done`:
+//! - `Queued`: in the runnable set, exactly once.
+//! - `Running`: being polled (or cancelled); its cell is out of the table meanwhile, so the
+//!   future can spawn, wake and drop other tasks without the table being borrowed.
+//! - `Idle`: pending and not runnable; a wake moves it to `Queued`.
+//! - `Done`: the cell holds the output.
+//!
+//! An entry leaves the table when it is `Done` and no join handle can still take its output:
+//! at completion if the handle was dropped (detached), otherwise when the handle takes the
+//! output or is dropped. So the table holds live tasks and unclaimed outputs, never history.
+
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Waker;
+
+use slab::Slab;
+
+use super::TaskId;
+use super::cell::AnyTask;
+use super::runnable::{Ready, RunnableSet};
+use super::waker::{Inbox, TaskWaker};
+
+/// Where a task is in its life; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Queued,
+    Running,
+    Idle,
+    Done,
+}
+
+/// Whether a join handle still refers to the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handle {
+    Attached,
+    Detached,
+}
+
+pub(crate) struct TaskEntry {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) phase: Phase,
+    pub(crate) handle: Handle,
+    pub(crate) abort_requested: bool,
+    /// `None` while the task is being polled, and always for the `block_on` future, which
+    /// lives on the caller's stack.
+    pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
+    pub(crate) waker: Waker,
+    pub(crate) join_waker: Option<Waker>,
+}
+
+/// Every live task, and which of them are runnable.
+pub(crate) struct TaskTable {
+    slab: Slab<TaskEntry>,
+    runnable: RunnableSet,
+    next_id: u64,
+}
+
+/// What the table needs to insert a task.
+pub(crate) struct NewTask {
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
+}
+
+impl TaskTable {
+    pub(crate) fn new() -> TaskTable {
+        TaskTable {
+            slab: Slab::new(),
+            runnable: RunnableSet::default(),
+            next_id: 0,
+        }
+    }
+
+    /// Inserts a task, runnable at once.
+    pub(crate) fn insert(&mut self, task: NewTask, inbox: &Arc<Inbox>) -> Ready {
+        let id = TaskId(self.next_id);
+        self.next_id += 1;
+        let entry = self.slab.vacant_entry();
+        let ready = Ready {
+            key: entry.key(),
+            id,
+        };
+        entry.insert(TaskEntry {
+            id,
+            name: task.name,
+            spawned_at: task.spawned_at,
+            phase: Phase::Queued,
+            handle: Handle::Attached,
+            abort_requested: false,
+            cell: task.cell,
+            waker: TaskWaker::waker(ready, inbox),
+            join_waker: None,
+        });
+        self.runnable.push(ready);
+        ready
+    }
+
+    /// The entry at `key`, if it still belongs to task `id`.
+    pub(crate) fn get(&self, key: usize, id: TaskId) -> Option<&TaskEntry> {
+        self.slab.get(key).filter(|e| e.id == id)
+    }
+
+    /// The entry at `key`, if it still belongs to task `id`.
+    pub(crate) fn get_mut(&mut self, key: usize, id: TaskId) -> Option<&mut TaskEntry> {
+        self.slab.get_mut(key).filter(|e| e.id == id)
+    }
+
+    /// The entry of a task the run loop is handling; it must exist.
+    pub(crate) fn entry(&mut self, key: usize) -> &mut TaskEntry {
+        &mut self.slab[key]
+    }
+
+    pub(crate) fn remove(&mut self, key: usize) -> TaskEntry {
+        self.slab.remove(key)
+    }
+
+    /// Removes any one entry; used to tear the runtime down.
+    pub(crate) fn remove_any(&mut self) -> Option<TaskEntry> {
+        let key = self.slab.iter().next().map(|(key, _)| key)?;
+        Some(self.slab.remove(key))
+    }
+
+    /// Makes an idle task runnable. A task already runnable, running, finished or gone is left
+    /// as it is (a task woken while running is re-queued by the wake that reaches the inbox).
+    pub(crate) fn wake(&mut self, ready: Ready) {
+        if let Some(entry) = self.get_mut(ready.key, ready.id)
+            && entry.phase == Phase::Idle
+        {
+            entry.phase = Phase::Queued;
+            self.runnable.push(ready);
+        }
+    }
+
+    pub(crate) fn runnable(&self) -> &RunnableSet {
+        &self.runnable
+    }
+
+    /// Takes the runnable task at `index` and marks it running.
+    pub(crate) fn start(&mut self, index: usize) -> (Ready, &mut TaskEntry) {
+        let ready = self.runnable.take(index);
+        let entry = &mut self.slab[ready.key];
+        debug_assert_eq!(entry.phase, Phase::Queued);
+        entry.phase = Phase::Running;
+        (ready, entry)
+    }
+
+    /// Tasks that are neither runnable nor running nor done, in id order.
+    pub(crate) fn blocked(&self) -> Vec<&TaskEntry> {
+        let mut blocked: Vec<&TaskEntry> = self
+            .slab
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| e.phase == Phase::Idle)
+            .collect();
+        blocked.sort_by_key(|e| e.id);
+        blocked
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.slab.len()
+    }
+}

@@ -1,0 +1,352 @@
+//! Configuring a runtime, in code or from `SIM_*` environment variables.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::Runtime;
+use super::core::{Config, UnobservedPanic};
+use crate::sched::{Schedule, Strategy};
+
+/// The default step limit: high enough for any reasonable test, low enough that a task that
+/// never stops yielding fails in about a second instead of hanging the test suite.
+pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
+
+/// Builds a [`Runtime`].
+///
+/// Defaults: seed 0, [`Strategy::Random`], at most [`DEFAULT_MAX_STEPS`] steps, no limit on
+/// virtual time, unobserved panics fail the run, no event log.
+///
+/// # Examples
+///
+/// ```
+/// use sim::time::Duration;
+/// use sim::{Builder, Strategy};
+///
+/// let rt = Builder::new()
+///     .seed(0xfeed)
+///     .strategy(Strategy::Fifo)
+///     .max_steps(1_000)
+///     .max_time(Duration::from_secs(60))
+///     .build();
+/// assert_eq!(rt.seed(), 0xfeed);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A builder with every setting at its default.
+    ///
+    /// ```
+    /// assert_eq!(sim::Builder::new().build().seed(), 0);
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            config: Config {
+                seed: 0,
+                strategy: super::default_strategy(),
+                max_steps: DEFAULT_MAX_STEPS,
+                max_time: None,
+                unobserved_panic: UnobservedPanic::default(),
+                record_events: false,
+            },
+        }
+    }
+
+    /// A builder with defaults, then the settings given by the environment.
+    ///
+    /// The variables, all optional:
+    ///
+    /// | variable | meaning | format |
+    /// |---|---|---|
+    /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
+    /// | `SIM_STRATEGY` | the strategy | `random` or `fifo` |
+    /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`]'s `Display`, e.g. `v1:0*3,1` |
+    ///
+    /// # Errors
+    ///
+    /// A set variable whose value does not parse gives an [`EnvError`] naming the variable,
+    /// the value and what was expected. Nothing falls back to a default silently.
+    ///
+    /// ```
+    /// // With none of the variables set, this is `Builder::new()`.
+    /// let rt = sim::Builder::from_env().expect("SIM_* variables are well-formed").build();
+    /// # let _ = rt;
+    /// ```
+    pub fn from_env() -> Result<Builder, EnvError> {
+        Builder::new().apply_vars(|name| std::env::var_os(name))
+    }
+
+    /// Like [`Builder::from_env`], but reading the variables from `vars` instead of the
+    /// process environment: for configuration that arrives another way, and for tests.
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::from_env`].
+    ///
+    /// ```
+    /// let b = sim::Builder::from_vars([("SIM_SEED", "0x10"), ("SIM_STRATEGY", "fifo")]).unwrap();
+    /// assert_eq!(b.build().seed(), 16);
+    ///
+    /// let err = sim::Builder::from_vars([("SIM_STRATEGY", "lifo")]).unwrap_err();
+    /// assert_eq!(err.var(), "SIM_STRATEGY");
+    /// ```
+    pub fn from_vars<'a>(
+        vars: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Builder, EnvError> {
+        let vars: Vec<(&str, &str)> = vars.into_iter().collect();
+        Builder::new().apply_vars(|name| {
+            vars.iter()
+                .rev()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).into())
+        })
+    }
+
+    /// Applies `SIM_*` settings read through `lookup`.
+    fn apply_vars(
+        mut self,
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Builder, EnvError> {
+        let read = |var: &'static str| -> Result<Option<String>, EnvError> {
+            match lookup(var) {
+                None => Ok(None),
+                Some(raw) => raw.into_string().map(Some).map_err(|raw| EnvError {
+                    var,
+                    value: raw.to_string_lossy().into_owned(),
+                    problem: "the value is not valid UTF-8".to_string(),
+                }),
+            }
+        };
+        if let Some(value) = read("SIM_SEED")? {
+            self.config.seed = parse_seed(&value).map_err(|problem| EnvError {
+                var: "SIM_SEED",
+                value: value.clone(),
+                problem,
+            })?;
+        }
+        if let Some(value) = read("SIM_STRATEGY")? {
+            self.config.strategy =
+                value
+                    .parse()
+                    .map_err(|e: crate::sched::ParseStrategyError| EnvError {
+                        var: "SIM_STRATEGY",
+                        value: value.clone(),
+                        problem: e.to_string(),
+                    })?;
+        }
+        if let Some(value) = read("SIM_SCHEDULE")? {
+            let schedule: Schedule =
+                value
+                    .parse()
+                    .map_err(|e: crate::ParseScheduleError| EnvError {
+                        var: "SIM_SCHEDULE",
+                        value: value.clone(),
+                        problem: e.to_string(),
+                    })?;
+            self.config.strategy = Strategy::Replay(schedule);
+        }
+        Ok(self)
+    }
+
+    /// The seed behind every random choice of the run.
+    ///
+    /// ```
+    /// assert_eq!(sim::Builder::new().seed(3).build().seed(), 3);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Builder {
+        self.config.seed = seed;
+        self
+    }
+
+    /// How scheduling choices are made; see [`Strategy`].
+    ///
+    /// ```
+    /// let rt = sim::Builder::new().strategy(sim::Strategy::Fifo).build();
+    /// # drop(rt);
+    /// ```
+    pub fn strategy(mut self, strategy: Strategy) -> Builder {
+        self.config.strategy = strategy;
+        self
+    }
+
+    /// The most steps (task polls) a run may take before it fails with
+    /// [`SimError::StepLimit`](crate::SimError::StepLimit).
+    ///
+    /// ```
+    /// let mut rt = sim::Builder::new().max_steps(10).build();
+    /// let err = rt.block_on(async { loop { sim::task::yield_now().await } }).unwrap_err();
+    /// assert!(matches!(err, sim::SimError::StepLimit(_)));
+    /// ```
+    pub fn max_steps(mut self, max_steps: u64) -> Builder {
+        self.config.max_steps = max_steps;
+        self
+    }
+
+    /// The most virtual time a run may reach before it fails with
+    /// [`SimError::TimeLimit`](crate::SimError::TimeLimit).
+    ///
+    /// ```
+    /// use sim::time::{sleep, Duration};
+    ///
+    /// let mut rt = sim::Builder::new().max_time(Duration::from_secs(5)).build();
+    /// let err = rt.block_on(sleep(Duration::from_secs(6))).unwrap_err();
+    /// assert!(matches!(err, sim::SimError::TimeLimit(_)));
+    /// ```
+    pub fn max_time(mut self, max_time: Duration) -> Builder {
+        self.config.max_time = Some(max_time);
+        self
+    }
+
+    /// What to do with a panic no join handle observed (the default fails the run).
+    ///
+    /// ```
+    /// use sim::UnobservedPanic;
+    ///
+    /// let mut rt = sim::Builder::new().unobserved_panic(UnobservedPanic::Ignore).build();
+    /// rt.block_on(async {
+    ///     drop(sim::spawn(async { panic!("ignored") }));
+    ///     sim::task::yield_now().await;
+    /// }).unwrap();
+    /// ```
+    pub fn unobserved_panic(mut self, policy: UnobservedPanic) -> Builder {
+        self.config.unobserved_panic = policy;
+        self
+    }
+
+    /// Keep a log of the run's events, readable with [`Runtime::events`].
+    ///
+    /// ```
+    /// let rt = sim::Builder::new().record_events(true).build();
+    /// # drop(rt);
+    /// ```
+    pub fn record_events(mut self, on: bool) -> Builder {
+        self.config.record_events = on;
+        self
+    }
+
+    /// The runtime.
+    ///
+    /// ```
+    /// let mut rt = sim::Builder::new().build();
+    /// assert_eq!(rt.block_on(async { 3 }).unwrap(), 3);
+    /// ```
+    pub fn build(self) -> Runtime {
+        Runtime::from_config(self.config)
+    }
+}
+
+/// Parses a seed: decimal, or hexadecimal with a `0x` prefix.
+pub(crate) fn parse_seed(value: &str) -> Result<u64, String> {
+    let v = value.trim();
+    let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => v.parse(),
+    };
+    parsed.map_err(|_| {
+        "expected an unsigned 64-bit seed, decimal (`42`) or hexadecimal with `0x` (`0x2a`)"
+            .to_string()
+    })
+}
+
+/// A `SIM_*` environment variable holds a value that does not parse.
+///
+/// ```
+/// let err = sim::Builder::from_vars([("SIM_SEED", "forty-two")]).unwrap_err();
+/// assert_eq!(err.var(), "SIM_SEED");
+/// assert_eq!(
+///     err.to_string(),
+///     "SIM_SEED=\"forty-two\" is malformed: expected an unsigned 64-bit seed, decimal (`42`) \
+///      or hexadecimal with `0x` (`0x2a`)"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvError {
+    var: &'static str,
+    value: String,
+    problem: String,
+}
+
+impl EnvError {
+    /// The variable's name.
+    ///
+    /// ```
+    /// let err = sim::Builder::from_vars([("SIM_SEED", "x")]).unwrap_err();
+    /// assert_eq!(err.var(), "SIM_SEED");
+    /// ```
+    pub fn var(&self) -> &'static str {
+        self.var
+    }
+
+    /// The value that did not parse.
+    ///
+    /// ```
+    /// let err = sim::Builder::from_vars([("SIM_SEED", "x")]).unwrap_err();
+    /// assert_eq!(err.value(), "x");
+    /// ```
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={:?} is malformed: {}",
+            self.var, self.value, self.problem
+        )
+    }
+}
+
+impl std::error::Error for EnvError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Builder, EnvError> {
+        Builder::from_vars(vars.iter().copied())
+    }
+
+    #[test]
+    fn reads_each_variable() {
+        let b = from(&[("SIM_SEED", "0x2A"), ("SIM_STRATEGY", "fifo")]).unwrap();
+        assert_eq!(b.config.seed, 42);
+        assert_eq!(b.config.strategy, Strategy::Fifo);
+        let b = from(&[("SIM_SEED", " 17 "), ("SIM_SCHEDULE", "v1:1,0")]).unwrap();
+        assert_eq!(b.config.seed, 17);
+        assert_eq!(
+            b.config.strategy,
+            Strategy::Replay("v1:1,0".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn malformed_values_name_variable_and_value() {
+        for (var, value, needle) in [
+            ("SIM_SEED", "-1", "unsigned 64-bit seed"),
+            ("SIM_SEED", "0xZZ", "hexadecimal"),
+            ("SIM_SEED", "", "decimal"),
+            ("SIM_SEED", "18446744073709551616", "64-bit"),
+            ("SIM_STRATEGY", "lifo", "expected one of: random, fifo"),
+            ("SIM_SCHEDULE", "0,1", "version prefix"),
+        ] {
+            let err = from(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var(), var);
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("{var}={value:?} is malformed: ")),
+                "{text}"
+            );
+            assert!(text.contains(needle), "{text}");
+        }
+    }
+}

@@ -1,0 +1,638 @@
+//! The runtime's shared state and every operation on it.
+//!
+//! Invariants:
+//! - all state sits in one `RefCell<State>`; a borrow is held only for a short, self-contained
+//!   update and never across user code. Polling, cancelling (dropping a future), waking a
+//!   waker and dropping anything user-owned (futures, outputs, wakers) happen with the state
+//!   released, so user code may call back into the runtime at any point.
+//! - the run loop asks [`Core::next_step`] for work, then performs it with [`Core::poll_task`]
+//!   or [`Core::cancel_task`] (or polls the `block_on` future itself).
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::future::Future;
+use std::panic::Location;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::error::{
+    Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,
+    SimError, StepLimit, TaskInfo, TimeLimit,
+};
+use crate::executor::cell::{AnyTask, Stage, TaskPoll};
+use crate::executor::join::JoinHandle;
+use crate::executor::table::{Handle, NewTask, Phase, TaskEntry, TaskTable};
+use crate::executor::waker::Inbox;
+use crate::executor::{Ready, TaskId};
+use crate::runtime::event::{Event, EventKind, Outcome};
+use crate::sched::rng::{SimRng, Stream};
+use crate::sched::{ReplayError, Schedule, Scheduler, Strategy};
+use crate::time::Instant;
+use crate::time::queue::{TimerKey, TimerQueue};
+
+/// What a run does with a panic that no join handle observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnobservedPanic {
+    /// End the run with [`SimError::Panicked`]. The default.
+    #[default]
+    FailRun,
+    /// Let the run go on; the panic is only lost.
+    Ignore,
+}
+
+/// Settings fixed when the runtime is built.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) seed: u64,
+    pub(crate) strategy: Strategy,
+    pub(crate) max_steps: u64,
+    pub(crate) max_time: Option<Duration>,
+    pub(crate) unobserved_panic: UnobservedPanic,
+    pub(crate) record_events: bool,
+}
+
+/// The next thing the run loop must do.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    /// Poll this task (which may be the `block_on` future).
+    Poll(Ready),
+    /// Drop this aborted task's future.
+    Cancel(Ready),
+}
+
+pub(crate) struct State {
+    config: Config,
+    tasks: TaskTable,
+    timers: TimerQueue,
+    now: Instant,
+    steps: u64,
+    scheduler: Box<dyn Scheduler>,
+    schedule: Schedule,
+    user_rng: SimRng,
+    current: Option<TaskId>,
+    /// A failure found outside the run loop (a dropped handle holding a panic), reported at
+    /// the next scheduling point.
+    failure: Option<SimError>,
+    events: Vec<Event>,
+    /// Scratch buffers, kept to avoid allocating per step.
+    woken: Vec<Ready>,
+    due: Vec<Waker>,
+}
+
+pub(crate) struct Core {
+    state: RefCell<State>,
+    inbox: Arc<Inbox>,
+}
+
+impl State {
+    fn at(&self) -> RunPoint {
+        RunPoint {
+            seed: self.config.seed,
+            step: self.steps,
+            time: self.now.since_start(),
+        }
+    }
+
+    fn record(&mut self, kind: EventKind) {
+        if self.config.record_events {
+            let event = Event {
+                step: self.steps,
+                time: self.now.since_start(),
+                kind,
+            };
+            self.events.push(event);
+        }
+    }
+
+    fn decide(&mut self, decision: usize) -> usize {
+        self.schedule.push(decision as u32);
+        decision
+    }
+
+    fn replay_error(&self, error: ReplayError) -> SimError {
+        SimError::Replay(ReplayMismatch {
+            at: self.at(),
+            error,
+        })
+    }
+
+    fn task_info(entry: &TaskEntry) -> TaskInfo {
+        TaskInfo {
+            id: entry.id,
+            name: entry.name.as_deref().map(str::to_string),
+            spawned_at: entry.spawned_at,
+        }
+    }
+
+    fn panicked(&self, entry: &TaskEntry, message: String, reason: PanicReason) -> SimError {
+        SimError::Panicked(Panicked {
+            at: self.at(),
+            task: Self::task_info(entry),
+            message,
+            reason,
+        })
+    }
+
+    fn deadlock(&self) -> SimError {
+        let blocked = self
+            .tasks
+            .blocked()
+            .into_iter()
+            .map(Self::task_info)
+            .collect();
+        SimError::Deadlock(Deadlock {
+            at: self.at(),
+            blocked,
+        })
+    }
+}
+
+impl Core {
+    pub(crate) fn new(config: Config) -> Rc<Core> {
+        let scheduler = config.strategy.scheduler(config.seed);
+        let user_rng = SimRng::new(config.seed, Stream::User);
+        Rc::new(Core {
+            state: RefCell::new(State {
+                config,
+                tasks: TaskTable::new(),
+                timers: TimerQueue::default(),
+                now: Instant::ZERO,
+                steps: 0,
+                scheduler,
+                schedule: Schedule::default(),
+                user_rng,
+                current: None,
+                failure: None,
+                events: Vec::new(),
+                woken: Vec::new(),
+                due: Vec::new(),
+            }),
+            inbox: Arc::new(Inbox::new()),
+        })
+    }
+
+    // ---- run-wide queries -------------------------------------------------------------
+
+    pub(crate) fn now(&self) -> Instant {
+        self.state.borrow().now
+    }
+
+    pub(crate) fn seed(&self) -> u64 {
+        self.state.borrow().config.seed
+    }
+
+    pub(crate) fn steps(&self) -> u64 {
+        self.state.borrow().steps
+    }
+
+    pub(crate) fn schedule(&self) -> Schedule {
+        self.state.borrow().schedule.clone()
+    }
+
+    pub(crate) fn events(&self) -> std::cell::Ref<'_, [Event]> {
+        std::cell::Ref::map(self.state.borrow(), |s| &s.events[..])
+    }
+
+    pub(crate) fn current_task(&self) -> Option<TaskId> {
+        self.state.borrow().current
+    }
+
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.state.borrow().tasks.len()
+    }
+
+    pub(crate) fn with_user_rng<R>(&self, f: impl FnOnce(&mut SimRng) -> R) -> R {
+        f(&mut self.state.borrow_mut().user_rng)
+    }
+
+    /// Moves the clock forward by `d` (a task's explicit `advance`).
+    pub(crate) fn advance(&self, d: Duration) {
+        let mut st = self.state.borrow_mut();
+        st.now = st.now.saturating_add(d);
+    }
+
+    // ---- spawning ---------------------------------------------------------------------
+
+    pub(crate) fn spawn<F>(
+        self: &Rc<Self>,
+        future: F,
+        name: Option<Box<str>>,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
+        let ready = self.insert(NewTask {
+            name,
+            spawned_at,
+            cell: Some(cell),
+        });
+        JoinHandle::new(Rc::clone(self), ready)
+    }
+
+    /// Inserts the `block_on` future's entry; its future stays on the caller's stack.
+    pub(crate) fn spawn_main(&self, spawned_at: &'static Location<'static>) -> Ready {
+        self.insert(NewTask {
+            name: Some("main".into()),
+            spawned_at,
+            cell: None,
+        })
+    }
+
+    fn insert(&self, task: NewTask) -> Ready {
+        let mut st = self.state.borrow_mut();
+        let ready = st.tasks.insert(task, &self.inbox);
+        let parent = st.current;
+        st.record(EventKind::Spawned {
+            task: ready.id,
+            parent,
+        });
+        ready
+    }
+
+    // ---- the run loop's questions -----------------------------------------------------
+
+    /// Decides what the run loop does next: fires due timers, moves the clock, and picks a
+    /// runnable task, until there is a task to poll or cancel, or the run must stop.
+    pub(crate) fn next_step(&self) -> Result<Step, SimError> {
+        loop {
+            self.collect_wakes()?;
+            let mut guard = self.state.borrow_mut();
+            let st = &mut *guard;
+            if let Some(failure) = st.failure.take() {
+                return Err(failure);
+            }
+            if let Some(max) = st.config.max_time
+                && st.now.since_start() > max
+            {
+                let next_time = st.now.since_start();
+                let mut at = st.at();
+                at.time = max;
+                return Err(SimError::TimeLimit(TimeLimit {
+                    at,
+                    max_time: max,
+                    next_time,
+                }));
+            }
+            let next_deadline = st.timers.next_deadline();
+            if let Some(deadline) = next_deadline.filter(|&d| d <= st.now.as_nanos()) {
+                let mut due = std::mem::take(&mut st.due);
+                st.timers.pop_due_at(deadline, &mut due);
+                st.record(EventKind::TimersFired { count: due.len() });
+                let mut order = std::collections::VecDeque::from(due);
+                let mut fire = Vec::with_capacity(order.len());
+                while order.len() > 1 {
+                    let pick = match st.scheduler.pick_timer(order.len()) {
+                        Ok(pick) => st.decide(pick),
+                        Err(e) => return Err(st.replay_error(e)),
+                    };
+                    fire.extend(order.swap_remove_front(pick));
+                }
+                fire.extend(order.pop_front());
+                drop(guard);
+                for waker in fire.drain(..) {
+                    waker.wake();
+                }
+                self.state.borrow_mut().due = fire;
+                continue;
+            }
+            if !st.tasks.runnable().is_empty() {
+                let index = match st.tasks.runnable().len() {
+                    1 => 0,
+                    _ => match st.scheduler.pick_task(st.tasks.runnable()) {
+                        Ok(pick) => st.decide(pick),
+                        Err(e) => return Err(st.replay_error(e)),
+                    },
+                };
+                if st.steps >= st.config.max_steps {
+                    let ready = st.tasks.runnable().get(index);
+                    let next = State::task_info(st.tasks.entry(ready.key));
+                    let max_steps = st.config.max_steps;
+                    return Err(SimError::StepLimit(StepLimit {
+                        at: st.at(),
+                        max_steps,
+                        next,
+                    }));
+                }
+                st.steps += 1;
+                let (ready, entry) = st.tasks.start(index);
+                let step = if entry.abort_requested {
+                    st.record(EventKind::Cancelled { task: ready.id });
+                    Step::Cancel(ready)
+                } else {
+                    st.current = Some(ready.id);
+                    st.record(EventKind::Polled { task: ready.id });
+                    Step::Poll(ready)
+                };
+                return Ok(step);
+            }
+            match next_deadline {
+                Some(deadline) => {
+                    let to = Duration::from_nanos(deadline);
+                    if let Some(max) = st.config.max_time
+                        && to > max
+                    {
+                        let at = st.at();
+                        return Err(SimError::TimeLimit(TimeLimit {
+                            at,
+                            max_time: max,
+                            next_time: to,
+                        }));
+                    }
+                    st.now = Instant::from_nanos(deadline);
+                    st.record(EventKind::ClockAdvanced { to });
+                }
+                None => return Err(st.deadlock()),
+            }
+        }
+    }
+
+    /// Moves pending wakes from the inbox into the runnable set.
+    fn collect_wakes(&self) -> Result<(), SimError> {
+        let mut st = self.state.borrow_mut();
+        let mut woken = std::mem::take(&mut st.woken);
+        self.inbox.drain_into(&mut woken);
+        for ready in woken.drain(..) {
+            st.tasks.wake(ready);
+        }
+        st.woken = woken;
+        if let Some(foreign) = self.inbox.foreign_wake() {
+            let kind = NonDeterminismKind::ForeignWake {
+                task: foreign.task,
+                thread: foreign.thread,
+            };
+            return Err(SimError::NonDeterminism(NonDeterminism {
+                at: st.at(),
+                kind,
+            }));
+        }
+        Ok(())
+    }
+
+    /// The waker of a task about to be polled (taken out of its entry until `finish_poll`).
+    pub(crate) fn take_waker(&self, ready: Ready) -> Waker {
+        let mut st = self.state.borrow_mut();
+        std::mem::replace(&mut st.tasks.entry(ready.key).waker, Waker::noop().clone())
+    }
+
+    /// Polls a spawned task once.
+    pub(crate) fn poll_task(&self, ready: Ready) {
+        let (mut cell, waker) = {
+            let mut st = self.state.borrow_mut();
+            let entry = st.tasks.entry(ready.key);
+            let cell = entry.cell.take().expect("a spawned task has its cell");
+            (
+                cell,
+                std::mem::replace(&mut entry.waker, Waker::noop().clone()),
+            )
+        };
+        let result = cell
+            .as_mut()
+            .poll_task(&mut Context::from_waker(&waker), ready.id);
+        self.finish_poll(ready, Some(cell), waker, result);
+    }
+
+    /// Drops an aborted task's future.
+    pub(crate) fn cancel_task(&self, ready: Ready) {
+        let mut cell = {
+            let mut st = self.state.borrow_mut();
+            st.tasks
+                .entry(ready.key)
+                .cell
+                .take()
+                .expect("a spawned task has its cell")
+        };
+        let result = cell.as_mut().cancel(ready.id);
+        let outcome = match result {
+            TaskPoll::Panicked(_) => Outcome::Panicked,
+            _ => Outcome::Cancelled,
+        };
+        let waker = self.take_waker(ready);
+        self.complete(ready, Some(cell), waker, result, outcome);
+    }
+
+    /// Puts a polled task back, or completes it.
+    pub(crate) fn finish_poll(
+        &self,
+        ready: Ready,
+        cell: Option<std::pin::Pin<Box<dyn AnyTask>>>,
+        waker: Waker,
+        result: TaskPoll,
+    ) {
+        match result {
+            TaskPoll::Pending => {
+                let mut st = self.state.borrow_mut();
+                st.current = None;
+                let entry = st.tasks.entry(ready.key);
+                entry.cell = cell;
+                entry.waker = waker;
+                entry.phase = Phase::Idle;
+                if entry.abort_requested {
+                    st.tasks.wake(ready);
+                }
+            }
+            TaskPoll::Complete => self.complete(ready, cell, waker, result, Outcome::Returned),
+            TaskPoll::Panicked(_) => self.complete(ready, cell, waker, result, Outcome::Panicked),
+        }
+    }
+
+    fn complete(
+        &self,
+        ready: Ready,
+        cell: Option<std::pin::Pin<Box<dyn AnyTask>>>,
+        waker: Waker,
+        result: TaskPoll,
+        outcome: Outcome,
+    ) {
+        let mut st = self.state.borrow_mut();
+        st.current = None;
+        st.record(EventKind::Finished {
+            task: ready.id,
+            outcome,
+        });
+        let entry = st.tasks.entry(ready.key);
+        entry.phase = Phase::Done;
+        entry.waker = waker;
+        match entry.handle {
+            Handle::Attached => {
+                entry.cell = cell;
+                let join_waker = entry.join_waker.take();
+                drop(st);
+                if let Some(w) = join_waker {
+                    w.wake();
+                }
+            }
+            Handle::Detached => {
+                let entry = st.tasks.remove(ready.key);
+                if let TaskPoll::Panicked(message) = result
+                    && st.config.unobserved_panic == UnobservedPanic::FailRun
+                    && st.failure.is_none()
+                {
+                    st.failure = Some(st.panicked(&entry, message, PanicReason::Detached));
+                }
+                drop(st);
+                drop((entry, cell));
+            }
+        }
+    }
+
+    /// After the `block_on` future returned or panicked: removes its entry.
+    pub(crate) fn finish_main(&self, ready: Ready, waker: Waker, outcome: Outcome) -> TaskEntry {
+        let mut st = self.state.borrow_mut();
+        st.current = None;
+        st.record(EventKind::Finished {
+            task: ready.id,
+            outcome,
+        });
+        let mut entry = st.tasks.remove(ready.key);
+        entry.waker = waker;
+        entry
+    }
+
+    /// The failure for a panicking `block_on` future.
+    pub(crate) fn main_panicked(&self, entry: &TaskEntry, message: String) -> SimError {
+        self.state
+            .borrow()
+            .panicked(entry, message, PanicReason::MainTask)
+    }
+
+    /// Removes the `block_on` future's entry after the run stopped with an error.
+    pub(crate) fn abandon_main(&self, ready: Ready) {
+        let entry = {
+            let mut st = self.state.borrow_mut();
+            st.current = None;
+            st.tasks
+                .get(ready.key, ready.id)
+                .is_some()
+                .then(|| st.tasks.remove(ready.key))
+        };
+        drop(entry);
+    }
+
+    /// Called when the `block_on` future finished: any pending failure still counts, and a
+    /// replayed schedule must have been used up.
+    pub(crate) fn end_of_run(&self) -> Result<(), SimError> {
+        let mut st = self.state.borrow_mut();
+        if let Some(failure) = st.failure.take() {
+            return Err(failure);
+        }
+        if let Err(e) = st.scheduler.finish() {
+            return Err(st.replay_error(e));
+        }
+        Ok(())
+    }
+
+    // ---- join handles -----------------------------------------------------------------
+
+    /// Takes the task's output into `dst` if it finished; otherwise registers `cx`'s waker.
+    pub(crate) fn poll_join(
+        &self,
+        ready: Ready,
+        cx: &mut Context<'_>,
+        dst: &mut dyn Any,
+    ) -> Poll<()> {
+        let mut st = self.state.borrow_mut();
+        let entry = st
+            .tasks
+            .get_mut(ready.key, ready.id)
+            .expect("a joined task stays in the table");
+        if entry.phase != Phase::Done {
+            match &mut entry.join_waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                slot => *slot = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        let mut cell = entry.cell.take().expect("a finished task holds its output");
+        cell.as_mut().take_output(dst);
+        let entry = st.tasks.remove(ready.key);
+        drop(st);
+        drop((entry, cell));
+        Poll::Ready(())
+    }
+
+    /// A join handle was dropped without taking the output.
+    pub(crate) fn detach(&self, ready: Ready) {
+        let mut st = self.state.borrow_mut();
+        let Some(entry) = st.tasks.get_mut(ready.key, ready.id) else {
+            return;
+        };
+        if entry.phase != Phase::Done {
+            entry.handle = Handle::Detached;
+            let join_waker = entry.join_waker.take();
+            drop(st);
+            drop(join_waker);
+            return;
+        }
+        let entry = st.tasks.remove(ready.key);
+        let message = entry.cell.as_ref().and_then(|c| c.as_ref().panic_message());
+        if let Some(message) = message
+            && st.config.unobserved_panic == UnobservedPanic::FailRun
+            && st.failure.is_none()
+        {
+            st.failure = Some(st.panicked(&entry, message, PanicReason::HandleDropped));
+        }
+        drop(st);
+        drop(entry);
+    }
+
+    /// Requests that a task be cancelled at its next scheduling point.
+    pub(crate) fn abort(&self, ready: Ready) {
+        let mut st = self.state.borrow_mut();
+        let Some(entry) = st.tasks.get_mut(ready.key, ready.id) else {
+            return;
+        };
+        if entry.phase == Phase::Done || entry.abort_requested {
+            return;
+        }
+        entry.abort_requested = true;
+        st.tasks.wake(ready);
+    }
+
+    pub(crate) fn is_finished(&self, ready: Ready) -> bool {
+        let st = self.state.borrow();
+        st.tasks
+            .get(ready.key, ready.id)
+            .is_none_or(|e| e.phase == Phase::Done)
+    }
+
+    // ---- timers -----------------------------------------------------------------------
+
+    pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.state
+            .borrow_mut()
+            .timers
+            .insert(deadline.as_nanos(), waker.clone())
+    }
+
+    pub(crate) fn rearm_timer(&self, timer: TimerKey, waker: &Waker) -> bool {
+        self.state.borrow_mut().timers.update_waker(timer, waker)
+    }
+
+    pub(crate) fn disarm_timer(&self, timer: TimerKey) {
+        let waker = self.state.borrow_mut().timers.remove(timer);
+        drop(waker);
+    }
+
+    // ---- teardown ---------------------------------------------------------------------
+
+    /// Drops every task, running destructors with this runtime current. Tasks spawned by
+    /// those destructors are dropped too.
+    pub(crate) fn teardown(&self) {
+        loop {
+            let entry = self.state.borrow_mut().tasks.remove_any();
+            match entry {
+                Some(entry) => drop(entry),
+                None => break,
+            }
+        }
+        let mut st = self.state.borrow_mut();
+        let timers = std::mem::take(&mut st.timers);
+        drop(st);
+        drop(timers);
+    }
+}

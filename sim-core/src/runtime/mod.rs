@@ -1,0 +1,271 @@
+//! The runtime and its run loop.
+
+mod builder;
+pub(crate) mod context;
+pub(crate) mod core;
+mod event;
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+pub use builder::{Builder, DEFAULT_MAX_STEPS, EnvError};
+pub use core::UnobservedPanic;
+pub use event::{Event, EventKind, Outcome};
+
+use self::core::{Config, Core, Step};
+use crate::error::SimError;
+use crate::executor::cell::{TaskPoll, panic_message};
+use crate::sched::{Schedule, Strategy};
+
+/// A deterministic simulation: one thread, a virtual clock, and a seed behind every choice.
+///
+/// Build one with [`Runtime::new`] or a [`Builder`], then drive a future with
+/// [`block_on`](Runtime::block_on). Tasks still pending when the future returns stay in the
+/// runtime and are dropped, destructors and all, when the runtime is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use sim::time::{sleep, Duration, Instant};
+///
+/// let mut rt = sim::Runtime::new(42);
+/// let t = rt.block_on(async {
+///     let a = sim::spawn(sleep(Duration::from_secs(2)));
+///     let b = sim::spawn(sleep(Duration::from_secs(2)));
+///     a.await.unwrap();
+///     b.await.unwrap();
+///     Instant::now().since_start()
+/// });
+/// assert_eq!(t.unwrap(), Duration::from_secs(2)); // concurrent sleeps overlap
+/// assert_eq!(rt.seed(), 42);
+/// ```
+pub struct Runtime {
+    core: Rc<Core>,
+    strategy_name: &'static str,
+}
+
+impl Runtime {
+    /// A runtime with the given seed and every other setting at its default.
+    ///
+    /// ```
+    /// assert_eq!(sim::Runtime::new(9).seed(), 9);
+    /// ```
+    pub fn new(seed: u64) -> Runtime {
+        Builder::new().seed(seed).build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Runtime {
+        let strategy_name = config.strategy.name();
+        Runtime {
+            core: Core::new(config),
+            strategy_name,
+        }
+    }
+
+    /// Runs `future` to completion as task `#0`, with every task it spawns, and returns its
+    /// output.
+    ///
+    /// The run loop: while the future has not finished, pick a runnable task (by the strategy)
+    /// and poll it once — one *step*; when nothing is runnable, move the clock to the earliest
+    /// timer and fire every timer due then (ties in an order the strategy picks); when there is
+    /// no timer either, the run is deadlocked.
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::Deadlock`], [`SimError::StepLimit`], [`SimError::TimeLimit`],
+    /// [`SimError::Panicked`] (the future panicked, or a task's panic went unobserved),
+    /// [`SimError::NonDeterminism`], [`SimError::Replay`]. Each names the seed.
+    ///
+    /// # Panics
+    ///
+    /// If called from inside a running simulation (runs do not nest).
+    ///
+    /// ```
+    /// let out = sim::Runtime::new(0).block_on(async { 1 + 1 });
+    /// assert_eq!(out.unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&mut self, future: F) -> Result<F::Output, SimError> {
+        let _enter = context::enter(&self.core, false);
+        let core = &*self.core;
+        let main = core.spawn_main(Location::caller());
+        let mut future = pin!(future);
+        loop {
+            let step = match core.next_step() {
+                Ok(step) => step,
+                Err(error) => {
+                    core.abandon_main(main);
+                    return Err(error);
+                }
+            };
+            match step {
+                Step::Poll(ready) if ready == main => {
+                    let waker = core.take_waker(ready);
+                    let mut cx = Context::from_waker(&waker);
+                    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+                        Ok(Poll::Pending) => {
+                            core.finish_poll(ready, None, waker, TaskPoll::Pending)
+                        }
+                        Ok(Poll::Ready(output)) => {
+                            drop(core.finish_main(ready, waker, Outcome::Returned));
+                            core.end_of_run()?;
+                            return Ok(output);
+                        }
+                        Err(payload) => {
+                            let entry = core.finish_main(ready, waker, Outcome::Panicked);
+                            return Err(core.main_panicked(&entry, panic_message(&*payload)));
+                        }
+                    }
+                }
+                Step::Poll(ready) => core.poll_task(ready),
+                Step::Cancel(ready) => core.cancel_task(ready),
+            }
+        }
+    }
+
+    /// The run's seed.
+    ///
+    /// ```
+    /// assert_eq!(sim::Builder::new().seed(0x2a).build().seed(), 42);
+    /// ```
+    pub fn seed(&self) -> u64 {
+        self.core.seed()
+    }
+
+    /// Steps taken so far: each poll of a task, and each cancellation, is one step.
+    ///
+    /// ```
+    /// let mut rt = sim::Runtime::new(0);
+    /// rt.block_on(async { sim::task::yield_now().await }).unwrap();
+    /// assert_eq!(rt.steps(), 2);
+    /// ```
+    pub fn steps(&self) -> u64 {
+        self.core.steps()
+    }
+
+    /// Every scheduling decision made so far, for replay with [`Strategy::Replay`].
+    ///
+    /// ```
+    /// use sim::{Builder, Strategy};
+    ///
+    /// let program = || async {
+    ///     let tasks: Vec<_> = (0..3).map(|i| sim::spawn(async move { i })).collect();
+    ///     for t in tasks { t.await.unwrap(); }
+    ///     sim::steps_taken()
+    /// };
+    /// let mut first = Builder::new().seed(5).build();
+    /// first.block_on(program()).unwrap();
+    /// let schedule = first.schedule();
+    ///
+    /// let mut again = Builder::new().strategy(Strategy::Replay(schedule.clone())).build();
+    /// again.block_on(program()).unwrap();
+    /// assert_eq!(again.schedule(), schedule);
+    /// ```
+    pub fn schedule(&self) -> Schedule {
+        self.core.schedule()
+    }
+
+    /// The run's events, if [`Builder::record_events`] was turned on (otherwise empty).
+    ///
+    /// ```
+    /// let mut rt = sim::Builder::new().record_events(true).build();
+    /// rt.block_on(async {}).unwrap();
+    /// assert!(!rt.events().is_empty());
+    /// ```
+    pub fn events(&self) -> Vec<Event> {
+        self.core.events().to_vec()
+    }
+
+    /// Virtual time since the run began.
+    ///
+    /// ```
+    /// let mut rt = sim::Runtime::new(0);
+    /// rt.block_on(sim::time::sleep(sim::time::Duration::from_secs(3))).unwrap();
+    /// assert_eq!(rt.elapsed().as_secs(), 3);
+    /// ```
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.core.now().since_start()
+    }
+
+    /// Tasks the runtime still holds: running, pending, or finished with an output not yet
+    /// taken by their join handle.
+    ///
+    /// ```
+    /// let mut rt = sim::Runtime::new(0);
+    /// rt.block_on(async { drop(sim::spawn(std::future::pending::<()>())) }).unwrap();
+    /// assert_eq!(rt.live_tasks(), 1);
+    /// ```
+    pub fn live_tasks(&self) -> usize {
+        self.core.live_tasks()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Destructors of dropped tasks may use the runtime (disarm timers, detach handles,
+        // even spawn), so it is made current, nesting inside any run on this thread.
+        let _enter = context::enter(&self.core, true);
+        self.core.teardown();
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("seed", &self.seed())
+            .field("strategy", &self.strategy_name)
+            .field("steps", &self.steps())
+            .field("elapsed", &self.elapsed())
+            .finish()
+    }
+}
+
+/// Steps taken so far by the current run (see [`Runtime::steps`]).
+///
+/// # Panics
+///
+/// Outside a running simulation.
+///
+/// ```
+/// sim::Runtime::new(0).block_on(async {
+///     assert_eq!(sim::steps_taken(), 1);
+///     sim::task::yield_now().await;
+///     assert_eq!(sim::steps_taken(), 2);
+/// }).unwrap();
+/// ```
+#[track_caller]
+pub fn steps_taken() -> u64 {
+    context::with_core("sim::steps_taken", |core| core.steps())
+}
+
+/// The seed of the current run.
+///
+/// # Panics
+///
+/// Outside a running simulation.
+///
+/// ```
+/// sim::Runtime::new(77).block_on(async { assert_eq!(sim::seed(), 77) }).unwrap();
+/// ```
+#[track_caller]
+pub fn seed() -> u64 {
+    context::with_core("sim::seed", |core| core.seed())
+}
+
+/// Whether the calling code runs inside a simulation (asyncio's `get_running_loop` check).
+///
+/// ```
+/// assert!(!sim::in_simulation());
+/// sim::Runtime::new(0).block_on(async { assert!(sim::in_simulation()) }).unwrap();
+/// ```
+pub fn in_simulation() -> bool {
+    context::try_core().is_some()
+}
+
+pub(crate) fn default_strategy() -> Strategy {
+    Strategy::Random
+}

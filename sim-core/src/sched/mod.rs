@@ -1,0 +1,162 @@
+//! Scheduling: the strategies that make every choice of a run, and the record of those choices.
+//!
+//! The seam is the [`Scheduler`] trait: the runtime asks it which runnable task to poll next and
+//! which of several timers due at the same instant fires next, and nothing else. Each strategy
+//! is one file. The runtime, not the strategy, records each decision into the [`Schedule`], and
+//! only asks when there is a real choice (two or more options), so a strategy never sees, and a
+//! schedule never stores, a forced step.
+
+mod fifo;
+mod random;
+mod replay;
+pub(crate) mod rng;
+mod schedule;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use replay::ReplayError;
+pub use schedule::{ParseScheduleError, Schedule};
+
+use crate::executor::RunnableSet;
+
+/// How a run makes its scheduling choices.
+///
+/// The strategy decides which runnable task is polled next and, when several timers are due at
+/// the same virtual instant, the order they fire in. Every choice is recorded; see
+/// [`Runtime::schedule`](crate::Runtime::schedule).
+///
+/// As text (the `SIM_STRATEGY` variable, [`FromStr`]) the strategies are `random` and `fifo`.
+///
+/// # Examples
+///
+/// ```
+/// use sim::{Builder, Strategy};
+///
+/// let mut rt = Builder::new().seed(7).strategy(Strategy::Fifo).build();
+/// let order = rt.block_on(async {
+///     let a = sim::spawn(async { 1 });
+///     let b = sim::spawn(async { 2 });
+///     (a.await.unwrap(), b.await.unwrap())
+/// });
+/// assert_eq!(order.unwrap(), (1, 2));
+/// assert_eq!("fifo".parse::<Strategy>().unwrap(), Strategy::Fifo);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// Uniformly random among the runnable tasks, drawn from the seed. The default.
+    #[default]
+    Random,
+    /// The deterministic baseline: tasks run in the order they became runnable (new tasks in
+    /// spawn order) and tied timers fire in the order they were armed. The seed is not used.
+    Fifo,
+    /// Make exactly the decisions of a recorded schedule. A decision that does not fit the
+    /// program (an index out of range, or more decisions needed than recorded) ends the run
+    /// with [`SimError::Replay`](crate::SimError::Replay).
+    Replay(Schedule),
+}
+
+impl Strategy {
+    /// The strategy's name as accepted by `SIM_STRATEGY`.
+    ///
+    /// ```
+    /// assert_eq!(sim::Strategy::Random.name(), "random");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Strategy::Random => "random",
+            Strategy::Fifo => "fifo",
+            Strategy::Replay(_) => "replay",
+        }
+    }
+
+    pub(crate) fn scheduler(&self, seed: u64) -> Box<dyn Scheduler> {
+        match self {
+            Strategy::Random => Box::new(random::Random::new(seed)),
+            Strategy::Fifo => Box::new(fifo::Fifo),
+            Strategy::Replay(schedule) => Box::new(replay::Replay::new(schedule.clone())),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Replay(schedule) => write!(f, "replay({schedule})"),
+            other => f.write_str(other.name()),
+        }
+    }
+}
+
+/// Why a string does not name a [`Strategy`].
+///
+/// ```
+/// let err = "lifo".parse::<sim::Strategy>().unwrap_err();
+/// assert_eq!(err.to_string(), "unknown strategy `lifo`; expected one of: random, fifo");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseStrategyError {
+    input: String,
+}
+
+impl fmt::Display for ParseStrategyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown strategy `{}`; expected one of: random, fifo",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for ParseStrategyError {}
+
+impl FromStr for Strategy {
+    type Err = ParseStrategyError;
+
+    fn from_str(s: &str) -> Result<Strategy, ParseStrategyError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "random" => Ok(Strategy::Random),
+            "fifo" => Ok(Strategy::Fifo),
+            _ => Err(ParseStrategyError {
+                input: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// What a decision is about; carried in replay errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    /// Which runnable task is polled next.
+    Task,
+    /// Which of several timers due at the same instant fires next.
+    Timer,
+}
+
+impl fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DecisionKind::Task => "which task runs next",
+            DecisionKind::Timer => "which tied timer fires next",
+        })
+    }
+}
+
+/// The seam between the run loop and a strategy.
+///
+/// Both methods are called only when there are at least two options, and must return an index
+/// below the number of options.
+pub(crate) trait Scheduler {
+    /// Index into `runnable` (in its iteration order) of the task to poll next.
+    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError>;
+
+    /// Index, among `tied` timers in the order they were armed, of the one to fire next.
+    fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError>;
+
+    /// After a run ends normally: an error if the strategy expected more decisions.
+    fn finish(&self) -> Result<(), ReplayError> {
+        Ok(())
+    }
+}

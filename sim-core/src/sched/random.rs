@@ -1,0 +1,27 @@
+//! `Strategy::Random`: each choice uniform among its options, drawn from the seed.
+
+use super::rng::{SimRng, Stream};
+use super::{ReplayError, Scheduler};
+use crate::executor::RunnableSet;
+
+pub(crate) struct Random {
+    rng: SimRng,
+}
+
+impl Random {
+    pub(crate) fn new(seed: u64) -> Random {
+        Random {
+            rng: SimRng::new(seed, Stream::Scheduler),
+        }
+    }
+}
+
+impl Scheduler for Random {
+    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError> {
+        Ok(self.rng.below(runnable.len() as u32) as usize)
+    }
+
+    fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError> {
+        Ok(self.rng.below(tied as u32) as usize)
+    }
+}
