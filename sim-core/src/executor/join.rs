@@ -86,12 +86,13 @@ impl<T> JoinHandle<T> {
     /// Whether the task has finished (returned, panicked or been cancelled).
     ///
     /// ```
-    /// # sim::Runtime::new(0).block_on(async {
-    /// let h = sim::spawn(async {});
-    /// assert!(!h.is_finished());
-    /// sim::task::yield_now().await;
-    /// assert!(h.is_finished());
-    /// # }).unwrap();
+    /// let mut rt = sim::Builder::new().strategy(sim::Strategy::Fifo).build();
+    /// rt.block_on(async {
+    ///     let h = sim::spawn(async {});
+    ///     assert!(!h.is_finished());
+    ///     sim::task::yield_now().await; // under Fifo, the task runs before main resumes
+    ///     assert!(h.is_finished());
+    /// }).unwrap();
     /// ```
     pub fn is_finished(&self) -> bool {
         self.claim == Claim::Taken || self.core.is_finished(self.ready)
@@ -124,12 +125,13 @@ impl<T> JoinHandle<T> {
     /// ```
     /// use sim::time::{sleep, Duration};
     ///
-    /// sim::Runtime::new(0).block_on(async {
+    /// let mut rt = sim::Builder::new().strategy(sim::Strategy::Fifo).build();
+    /// rt.block_on(async {
     ///     let h = sim::spawn(sleep(Duration::from_secs(1)));
     ///     assert!(h.cancel().await.unwrap_err().is_cancelled());
     ///
     ///     let done = sim::spawn(async { 5 });
-    ///     sim::task::yield_now().await; // `done` runs to completion first
+    ///     sim::task::yield_now().await; // under Fifo, `done` runs to completion first
     ///     assert_eq!(done.cancel().await.unwrap(), 5);
     /// }).unwrap();
     /// ```

@@ -197,7 +197,7 @@ impl Builder {
     /// use sim::time::{sleep, Duration};
     ///
     /// let mut rt = sim::Builder::new().max_time(Duration::from_secs(5)).build();
-    /// let err = rt.block_on(sleep(Duration::from_secs(6))).unwrap_err();
+    /// let err = rt.block_on(async { sleep(Duration::from_secs(6)).await }).unwrap_err();
     /// assert!(matches!(err, sim::SimError::TimeLimit(_)));
     /// ```
     pub fn max_time(mut self, max_time: Duration) -> Builder {

@@ -184,7 +184,7 @@ impl Runtime {
     ///
     /// ```
     /// let mut rt = sim::Runtime::new(0);
-    /// rt.block_on(sim::time::sleep(sim::time::Duration::from_secs(3))).unwrap();
+    /// rt.block_on(async { sim::time::sleep(sim::time::Duration::from_secs(3)).await }).unwrap();
     /// assert_eq!(rt.elapsed().as_secs(), 3);
     /// ```
     pub fn elapsed(&self) -> std::time::Duration {

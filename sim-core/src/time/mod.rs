@@ -50,7 +50,8 @@ pub fn elapsed() -> Duration {
 /// ```
 /// use sim::time::{advance, sleep, Duration};
 ///
-/// sim::Runtime::new(0).block_on(async {
+/// let mut rt = sim::Builder::new().strategy(sim::Strategy::Fifo).build();
+/// rt.block_on(async {
 ///     let sleeper = sim::spawn(sleep(Duration::from_secs(10)));
 ///     advance(Duration::from_secs(60)).await;
 ///     assert_eq!(sim::time::elapsed(), Duration::from_secs(60));
