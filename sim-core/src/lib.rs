@@ -61,7 +61,8 @@
 //! // The seed replays the failure...
 //! let mut rt = Builder::new().seed(failing).build();
 //! assert_eq!(rt.block_on(racy()).unwrap(), 1);
-//! // ...and so does the schedule it recorded, without the seed.
+//! // ...and so does the schedule it recorded. (A schedule fixes the scheduling decisions;
+//! // values from `sim::rand` still come from the seed, and this program draws none.)
 //! let mut replay = Builder::new().strategy(Strategy::Replay(rt.schedule())).build();
 //! assert_eq!(replay.block_on(racy()).unwrap(), 1);
 //! ```

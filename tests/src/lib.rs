@@ -1,1 +1,6 @@
-//! Integration tests live in `tests/`.
+//! Integration tests of `sim` through its public API live in `tests/`; this library only
+//! compiles the README's examples as doctests, so the README cannot drift from the API.
+
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
