@@ -43,7 +43,9 @@ async fn audit_log(_amount: i64) {
 
 /// The test: two customers and a fee collector draw on one account, which must stay >= 0.
 async fn scenario() {
-    let account = Rc::new(Account { balance: Cell::new(100) });
+    let account = Rc::new(Account {
+        balance: Cell::new(100),
+    });
     let mut handles = Vec::new();
     for (name, amount) in [("alice", 70), ("bob", 60), ("fees", 5)] {
         let account = Rc::clone(&account);
@@ -99,13 +101,20 @@ fn main() -> ExitCode {
 
     // The schedule fixes every scheduling decision; the seed still feeds `sim::rand`.
     println!("replaying the recorded schedule...");
-    let mut replay = Builder::new().seed(seed).strategy(Strategy::Replay(schedule.clone())).build();
+    let mut replay = Builder::new()
+        .seed(seed)
+        .strategy(Strategy::Replay(schedule.clone()))
+        .build();
     let by_schedule = run(&mut replay).expect_err("the schedule must reproduce the failure");
     println!("  {by_schedule}");
 
     let same = by_seed.at() == err.at() && by_schedule.at().step == err.at().step;
     println!("\nsame failure at the same step ({steps}) three times: {same}");
-    if same { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if same {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Runs the one configuration the `SIM_*` variables describe.

@@ -1,0 +1,72 @@
+//! Runtime-agnostic pieces shared by the benchmarks, so each runtime runs the same futures.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// A single-slot rendezvous between two tasks: one `send` is taken by one `recv`.
+///
+/// Only the executor's wake and poll path is exercised, not a channel implementation, so the
+/// ping-pong benchmark compares executors and nothing else.
+#[derive(Debug, Default, Clone)]
+pub struct Slot(Rc<RefCell<SlotState>>);
+
+#[derive(Debug, Default)]
+struct SlotState {
+    value: Option<u64>,
+    receiver: Option<Waker>,
+}
+
+impl Slot {
+    /// Puts a value in the slot and wakes the receiver. The slot must be empty.
+    pub fn send(&self, value: u64) {
+        let mut state = self.0.borrow_mut();
+        assert!(state.value.is_none(), "slot already full");
+        state.value = Some(value);
+        if let Some(w) = state.receiver.take() {
+            drop(state);
+            w.wake();
+        }
+    }
+
+    /// Waits for a value.
+    pub fn recv(&self) -> Recv<'_> {
+        Recv(self)
+    }
+}
+
+/// The future returned by [`Slot::recv`].
+#[derive(Debug)]
+pub struct Recv<'a>(&'a Slot);
+
+impl Future for Recv<'_> {
+    type Output = u64;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+        let mut state = self.0.0.borrow_mut();
+        match state.value.take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                state.receiver = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// A tiny deterministic generator for benchmark inputs (not the thing being measured).
+#[derive(Debug, Clone)]
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next value.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 11
+    }
+}
