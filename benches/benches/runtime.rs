@@ -39,38 +39,28 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 mod spawn_join {
     use super::*;
 
+    fn run_sim(mut rt: sim::Runtime) -> usize {
+        rt.block_on(async {
+            let handles: Vec<_> = (0..TASKS).map(|i| sim::spawn(async move { i })).collect();
+            let mut sum = 0;
+            for h in handles {
+                sum += h.await.unwrap();
+            }
+            sum
+        })
+        .unwrap()
+    }
+
     #[divan::bench]
     fn sim(b: Bencher<'_, '_>) {
-        b.counter(ItemsCount::new(TASKS)).bench_local(|| {
-            sim_rt()
-                .block_on(async {
-                    let handles: Vec<_> =
-                        (0..TASKS).map(|i| sim::spawn(async move { i })).collect();
-                    let mut sum = 0;
-                    for h in handles {
-                        sum += h.await.unwrap();
-                    }
-                    sum
-                })
-                .unwrap()
-        });
+        b.counter(ItemsCount::new(TASKS))
+            .bench_local(|| run_sim(sim_rt()));
     }
 
     #[divan::bench]
     fn sim_fifo(b: Bencher<'_, '_>) {
-        b.counter(ItemsCount::new(TASKS)).bench_local(|| {
-            sim_fifo_rt()
-                .block_on(async {
-                    let handles: Vec<_> =
-                        (0..TASKS).map(|i| sim::spawn(async move { i })).collect();
-                    let mut sum = 0;
-                    for h in handles {
-                        sum += h.await.unwrap();
-                    }
-                    sum
-                })
-                .unwrap()
-        });
+        b.counter(ItemsCount::new(TASKS))
+            .bench_local(|| run_sim(sim_fifo_rt()));
     }
 
     #[divan::bench]
