@@ -56,6 +56,7 @@ impl Builder {
                 max_time: None,
                 unobserved_panic: UnobservedPanic::default(),
                 record_events: false,
+                horizon: None,
             },
         }
     }
@@ -67,7 +68,7 @@ impl Builder {
     /// | variable | meaning | format |
     /// |---|---|---|
     /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
-    /// | `SIM_STRATEGY` | the strategy | `random` or `fifo` |
+    /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
     /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`]'s `Display`, e.g. `v1:0*3,1` |
     ///
     /// # Errors
@@ -232,6 +233,14 @@ impl Builder {
         self
     }
 
+    /// The number of decisions a run is expected to make, for [`Strategy::Pct`], which spreads
+    /// its change points over them. The multi-seed checker sets it from earlier seeds.
+    #[allow(dead_code)] // used by the multi-seed checker
+    pub(crate) fn horizon(mut self, decisions: u64) -> Builder {
+        self.config.horizon = Some(decisions);
+        self
+    }
+
     /// The runtime.
     ///
     /// ```
@@ -336,7 +345,8 @@ mod tests {
             ("SIM_SEED", "0xZZ", "hexadecimal"),
             ("SIM_SEED", "", "decimal"),
             ("SIM_SEED", "18446744073709551616", "64-bit"),
-            ("SIM_STRATEGY", "lifo", "expected one of: random, fifo"),
+            ("SIM_STRATEGY", "lifo", "expected one of: random, fifo, pct"),
+            ("SIM_STRATEGY", "pct:0", "pct:N (N >= 1)"),
             ("SIM_SCHEDULE", "0,1", "version prefix"),
         ] {
             let err = from(&[(var, value)]).unwrap_err();

@@ -52,6 +52,8 @@ pub(crate) struct Config {
     pub(crate) max_time: Option<Duration>,
     pub(crate) unobserved_panic: UnobservedPanic,
     pub(crate) record_events: bool,
+    /// Expected number of decisions in a run, for strategies that spread choices over it.
+    pub(crate) horizon: Option<u64>,
 }
 
 /// The next thing the run loop must do.
@@ -152,7 +154,7 @@ impl State {
 
 impl Core {
     pub(crate) fn new(config: Config) -> Rc<Core> {
-        let scheduler = config.strategy.scheduler(config.seed);
+        let scheduler = config.strategy.scheduler(config.seed, config.horizon);
         let user_rng = SimRng::new(config.seed, Stream::User);
         Rc::new(Core {
             state: RefCell::new(State {
@@ -246,6 +248,7 @@ impl Core {
     fn insert(&self, task: NewTask) -> Ready {
         let mut st = self.state.borrow_mut();
         let ready = st.tasks.insert(task, &self.inbox);
+        st.scheduler.on_spawn(ready.id);
         let parent = st.current;
         st.record(EventKind::Spawned {
             task: ready.id,

@@ -7,6 +7,7 @@
 //! schedule never stores, a forced step.
 
 mod fifo;
+mod pct;
 mod random;
 mod replay;
 pub(crate) mod rng;
@@ -18,7 +19,7 @@ use std::str::FromStr;
 pub use replay::ReplayError;
 pub use schedule::{ParseScheduleError, Schedule};
 
-use crate::executor::RunnableSet;
+use crate::executor::{RunnableSet, TaskId};
 
 /// How a run makes its scheduling choices.
 ///
@@ -26,7 +27,8 @@ use crate::executor::RunnableSet;
 /// the same virtual instant, the order they fire in. Every choice is recorded; see
 /// [`Runtime::schedule`](crate::Runtime::schedule).
 ///
-/// As text (the `SIM_STRATEGY` variable, [`FromStr`]) the strategies are `random` and `fifo`.
+/// As text (the `SIM_STRATEGY` variable, [`FromStr`]): `random`, `fifo`, `pct` (depth 3) or
+/// `pct:N` (depth `N`).
 ///
 /// # Examples
 ///
@@ -51,6 +53,15 @@ pub enum Strategy {
     /// The deterministic baseline: tasks run in the order they became runnable (new tasks in
     /// spawn order) and tied timers fire in the order they were armed. The seed is not used.
     Fifo,
+    /// Probabilistic concurrency testing: random task priorities, highest runs, and
+    /// `depth - 1` priority change points spread over the run. Finds bugs that need one task
+    /// to run far ahead of others, which a uniform random walk rarely produces. A depth of 0
+    /// acts as 1 (no change points).
+    Pct {
+        /// The number of ordering constraints the strategy aims to hit: a bug that needs `d`
+        /// events in a specific order is targeted by depth `d`.
+        depth: u32,
+    },
     /// Make exactly the decisions of a recorded schedule. A decision that does not fit the
     /// program (an index out of range, or more decisions needed than recorded) ends the run
     /// with [`SimError::Replay`](crate::SimError::Replay).
@@ -67,14 +78,20 @@ impl Strategy {
         match self {
             Strategy::Random => "random",
             Strategy::Fifo => "fifo",
+            Strategy::Pct { .. } => "pct",
             Strategy::Replay(_) => "replay",
         }
     }
 
-    pub(crate) fn scheduler(&self, seed: u64) -> Box<dyn Scheduler> {
+    pub(crate) fn scheduler(&self, seed: u64, horizon: Option<u64>) -> Box<dyn Scheduler> {
         match self {
             Strategy::Random => Box::new(random::Random::new(seed)),
             Strategy::Fifo => Box::new(fifo::Fifo),
+            Strategy::Pct { depth } => Box::new(pct::Pct::new(
+                seed,
+                *depth,
+                horizon.unwrap_or(pct::DEFAULT_HORIZON),
+            )),
             Strategy::Replay(schedule) => Box::new(replay::Replay::new(schedule.clone())),
         }
     }
@@ -84,6 +101,7 @@ impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Strategy::Replay(schedule) => write!(f, "replay({schedule})"),
+            Strategy::Pct { depth } => write!(f, "pct:{depth}"),
             other => f.write_str(other.name()),
         }
     }
@@ -93,7 +111,10 @@ impl fmt::Display for Strategy {
 ///
 /// ```
 /// let err = "lifo".parse::<sim::Strategy>().unwrap_err();
-/// assert_eq!(err.to_string(), "unknown strategy `lifo`; expected one of: random, fifo");
+/// assert_eq!(
+///     err.to_string(),
+///     "unknown strategy `lifo`; expected one of: random, fifo, pct, pct:N (N >= 1)"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseStrategyError {
@@ -104,7 +125,7 @@ impl fmt::Display for ParseStrategyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown strategy `{}`; expected one of: random, fifo",
+            "unknown strategy `{}`; expected one of: random, fifo, pct, pct:N (N >= 1)",
             self.input
         )
     }
@@ -116,12 +137,19 @@ impl FromStr for Strategy {
     type Err = ParseStrategyError;
 
     fn from_str(s: &str) -> Result<Strategy, ParseStrategyError> {
-        match s.trim().to_ascii_lowercase().as_str() {
+        let lower = s.trim().to_ascii_lowercase();
+        match lower.as_str() {
             "random" => Ok(Strategy::Random),
             "fifo" => Ok(Strategy::Fifo),
-            _ => Err(ParseStrategyError {
-                input: s.to_string(),
+            "pct" => Ok(Strategy::Pct {
+                depth: pct::DEFAULT_DEPTH,
             }),
+            other => match other.strip_prefix("pct:").map(str::parse::<u32>) {
+                Some(Ok(depth)) if depth >= 1 => Ok(Strategy::Pct { depth }),
+                _ => Err(ParseStrategyError {
+                    input: s.to_string(),
+                }),
+            },
         }
     }
 }
@@ -149,6 +177,9 @@ impl fmt::Display for DecisionKind {
 /// Both methods are called only when there are at least two options, and must return an index
 /// below the number of options.
 pub(crate) trait Scheduler {
+    /// A task was spawned (strategies that rank tasks assign its rank here).
+    fn on_spawn(&mut self, _id: TaskId) {}
+
     /// Index into `runnable` (in its iteration order) of the task to poll next.
     fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError>;
 
