@@ -90,8 +90,7 @@ fn pct_change_points_let_low_priority_tasks_overtake() {
                     for t in tasks {
                         t.await.unwrap();
                     }
-                    let s = log.borrow().clone();
-                    s
+                    log.borrow().clone()
                 })
                 .unwrap()
             })
