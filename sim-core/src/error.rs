@@ -8,6 +8,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use crate::executor::TaskId;
+use crate::runtime::Event;
 use crate::sched::ReplayError;
 
 /// A point in a run: which run (its seed), how many steps had been taken, and the virtual time.
@@ -265,6 +266,16 @@ pub enum NonDeterminismKind {
         /// The thread that woke it.
         thread: String,
     },
+    /// Two runs of the same seed diverged (the determinism check): event number `index` of
+    /// the first run differs from the second's. `None` means that run had no such event.
+    Divergence {
+        /// Position of the first differing event in the event log.
+        index: usize,
+        /// That event in the first run.
+        first: Option<Event>,
+        /// That event in the second run.
+        second: Option<Event>,
+    },
 }
 
 impl fmt::Display for NonDeterminism {
@@ -277,6 +288,26 @@ impl fmt::Display for NonDeterminism {
                  run cannot be reproduced",
                 self.at
             ),
+            NonDeterminismKind::Divergence {
+                index,
+                first,
+                second,
+            } => {
+                let show = |e: &Option<Event>| match e {
+                    Some(e) => format!("step {}, t={:?}: {:?}", e.step, e.time, e.kind),
+                    None => "(no such event: the run ended)".to_string(),
+                };
+                write!(
+                    f,
+                    "nondeterminism: two runs of seed {:#x} diverged at event {index}\n  first run:  \
+                     {}\n  second run: {}\nsomething outside the seed (a global or thread-local \
+                     counter, the wall clock, process-seeded randomness, `futures::select!`) \
+                     changed what the program did",
+                    self.at.seed,
+                    show(first),
+                    show(second)
+                )
+            }
         }
     }
 }

@@ -77,6 +77,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod check;
+mod env;
 mod error;
 mod executor;
 pub mod rand;
@@ -85,14 +87,15 @@ mod sched;
 pub mod task;
 pub mod time;
 
+pub use env::EnvError;
 pub use error::{
     Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,
     SimError, StepLimit, TaskInfo, TimeLimit,
 };
 pub use executor::{JoinError, JoinHandle, TaskId};
 pub use runtime::{
-    Builder, DEFAULT_MAX_STEPS, EnvError, Event, EventKind, Outcome, Runtime, UnobservedPanic,
-    in_simulation, seed, steps_taken,
+    Builder, DEFAULT_MAX_STEPS, Event, EventKind, Outcome, Runtime, UnobservedPanic, in_simulation,
+    seed, steps_taken,
 };
 pub use sched::{
     DecisionKind, ParseScheduleError, ParseStrategyError, ReplayError, Schedule, Strategy,

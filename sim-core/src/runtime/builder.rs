@@ -1,11 +1,11 @@
 //! Configuring a runtime, in code or from `SIM_*` environment variables.
 
-use std::fmt;
 use std::time::Duration;
 
 use super::Runtime;
 use super::core::{Config, UnobservedPanic};
-use crate::sched::{Schedule, Strategy};
+use crate::env::{EnvError, EnvSettings};
+use crate::sched::Strategy;
 
 /// The default step limit: high enough for any reasonable test, low enough that a task that
 /// never stops yielding fails in about a second instead of hanging the test suite.
@@ -63,18 +63,22 @@ impl Builder {
 
     /// A builder with defaults, then the settings given by the environment.
     ///
-    /// The variables, all optional:
+    /// The variables that concern one run, all optional:
     ///
     /// | variable | meaning | format |
     /// |---|---|---|
     /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
     /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
-    /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`]'s `Display`, e.g. `v1:0*3,1` |
+    /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`](crate::Schedule)'s `Display`, e.g. `v1:0*3,1` |
+    ///
+    /// The full list, with the variables the multi-seed checker reads, is in the
+    /// [`check`](crate::check) module's docs.
     ///
     /// # Errors
     ///
-    /// A set variable whose value does not parse gives an [`EnvError`] naming the variable,
-    /// the value and what was expected. Nothing falls back to a default silently.
+    /// A set `SIM_*` variable whose value does not parse (any of the full list) gives an
+    /// [`EnvError`] naming the variable, the value and what was expected. Nothing falls back
+    /// to a default silently.
     ///
     /// ```
     /// // With none of the variables set, this is `Builder::new()`.
@@ -113,48 +117,24 @@ impl Builder {
 
     /// Applies `SIM_*` settings read through `lookup`.
     fn apply_vars(
-        mut self,
+        self,
         lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Builder, EnvError> {
-        let read = |var: &'static str| -> Result<Option<String>, EnvError> {
-            match lookup(var) {
-                None => Ok(None),
-                Some(raw) => raw.into_string().map(Some).map_err(|raw| EnvError {
-                    var,
-                    value: raw.to_string_lossy().into_owned(),
-                    problem: "the value is not valid UTF-8".to_string(),
-                }),
-            }
-        };
-        if let Some(value) = read("SIM_SEED")? {
-            self.config.seed = parse_seed(&value).map_err(|problem| EnvError {
-                var: "SIM_SEED",
-                value: value.clone(),
-                problem,
-            })?;
+        Ok(self.apply_env(&EnvSettings::read(lookup)?))
+    }
+
+    /// Applies the settings of the environment that concern a single run.
+    pub(crate) fn apply_env(mut self, env: &EnvSettings) -> Builder {
+        if let Some(seed) = env.seed {
+            self.config.seed = seed;
         }
-        if let Some(value) = read("SIM_STRATEGY")? {
-            self.config.strategy =
-                value
-                    .parse()
-                    .map_err(|e: crate::sched::ParseStrategyError| EnvError {
-                        var: "SIM_STRATEGY",
-                        value: value.clone(),
-                        problem: e.to_string(),
-                    })?;
+        if let Some(strategy) = &env.strategy {
+            self.config.strategy = strategy.clone();
         }
-        if let Some(value) = read("SIM_SCHEDULE")? {
-            let schedule: Schedule =
-                value
-                    .parse()
-                    .map_err(|e: crate::ParseScheduleError| EnvError {
-                        var: "SIM_SCHEDULE",
-                        value: value.clone(),
-                        problem: e.to_string(),
-                    })?;
-            self.config.strategy = Strategy::Replay(schedule);
+        if let Some(schedule) = &env.schedule {
+            self.config.strategy = Strategy::Replay(schedule.clone());
         }
-        Ok(self)
+        self
     }
 
     /// The seed behind every random choice of the run.
@@ -251,71 +231,6 @@ impl Builder {
         Runtime::from_config(self.config)
     }
 }
-
-/// Parses a seed: decimal, or hexadecimal with a `0x` prefix.
-pub(crate) fn parse_seed(value: &str) -> Result<u64, String> {
-    let v = value.trim();
-    let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => v.parse(),
-    };
-    parsed.map_err(|_| {
-        "expected an unsigned 64-bit seed, decimal (`42`) or hexadecimal with `0x` (`0x2a`)"
-            .to_string()
-    })
-}
-
-/// A `SIM_*` environment variable holds a value that does not parse.
-///
-/// ```
-/// let err = sim::Builder::from_vars([("SIM_SEED", "forty-two")]).unwrap_err();
-/// assert_eq!(err.var(), "SIM_SEED");
-/// assert_eq!(
-///     err.to_string(),
-///     "SIM_SEED=\"forty-two\" is malformed: expected an unsigned 64-bit seed, decimal (`42`) \
-///      or hexadecimal with `0x` (`0x2a`)"
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvError {
-    var: &'static str,
-    value: String,
-    problem: String,
-}
-
-impl EnvError {
-    /// The variable's name.
-    ///
-    /// ```
-    /// let err = sim::Builder::from_vars([("SIM_SEED", "x")]).unwrap_err();
-    /// assert_eq!(err.var(), "SIM_SEED");
-    /// ```
-    pub fn var(&self) -> &'static str {
-        self.var
-    }
-
-    /// The value that did not parse.
-    ///
-    /// ```
-    /// let err = sim::Builder::from_vars([("SIM_SEED", "x")]).unwrap_err();
-    /// assert_eq!(err.value(), "x");
-    /// ```
-    pub fn value(&self) -> &str {
-        &self.value
-    }
-}
-
-impl fmt::Display for EnvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}={:?} is malformed: {}",
-            self.var, self.value, self.problem
-        )
-    }
-}
-
-impl std::error::Error for EnvError {}
 
 #[cfg(test)]
 mod tests {

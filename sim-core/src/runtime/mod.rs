@@ -12,7 +12,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-pub use builder::{Builder, DEFAULT_MAX_STEPS, EnvError};
+pub use builder::{Builder, DEFAULT_MAX_STEPS};
 pub use core::UnobservedPanic;
 pub use event::{Event, EventKind, Outcome};
 

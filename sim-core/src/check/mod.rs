@@ -1,0 +1,783 @@
+//! The multi-seed checker: run a test under many seeds, report the first failure so it can be
+//! replayed. `#[sim::test]` expands to a [`Check`]; it is just as usable by hand, and from
+//! inside `proptest!`.
+//!
+//! # Which seeds
+//!
+//! A test runs `seeds` seeds (default [`DEFAULT_SEEDS`]); seed number `p` is
+//! [`seed_for(test name, p)`](seed_for), so different tests explore different seeds and every
+//! run of the suite explores the same ones. Each seed gets a fresh runtime.
+//!
+//! # Environment
+//!
+//! Every variable is optional; a malformed value fails the test with a message naming the
+//! variable and the value.
+//!
+//! | variable | meaning | format |
+//! |---|---|---|
+//! | `SIM_SEED` | run exactly this seed, nothing else | decimal, or hex with `0x` |
+//! | `SIM_SEEDS` | how many seeds to run (overrides `seeds = N`) | integer >= 1 |
+//! | `SIM_SEED_START` | position of the first seed (to continue where another run stopped) | integer |
+//! | `SIM_SHARD` | run only shard `i` of `n`: positions `p` with `p % n == i - 1` | `i/n`, `1 <= i <= n` |
+//! | `SIM_STRATEGY` | the strategy (overrides the attribute) | `random`, `fifo`, `pct`, `pct:N` |
+//! | `SIM_JOBS` | run seeds on this many threads, one runtime each | integer >= 1 |
+//! | `SIM_SCHEDULE` | replay this schedule (needs `SIM_SEED`) | as printed, `v1:...` |
+//! | `SIM_CHECK_DETERMINISM` | run each seed twice and compare the event logs | `1`/`0`, `true`/`false` |
+//! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
+//!
+//! With `SIM_JOBS`, the failure reported is the one with the lowest seed position, whatever
+//! the threads' timing, so the report is the same as with one thread.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::cell::Cell;
+//! use std::rc::Rc;
+//! use sim::check::Check;
+//!
+//! // Passes under every seed: the summary says how many ran.
+//! let summary = Check::new().name("doc::passes").seeds(20).run(|| async {
+//!     let n = Rc::new(Cell::new(0));
+//!     let tasks: Vec<_> = (0..3)
+//!         .map(|_| { let n = Rc::clone(&n); sim::spawn(async move { n.set(n.get() + 1) }) })
+//!         .collect();
+//!     for t in tasks { t.await.unwrap(); }
+//!     assert_eq!(n.get(), 3);
+//! });
+//! assert_eq!(summary.seeds_run, 20);
+//!
+//! // A lost update: the failure names its seed and how to replay it.
+//! let failure = Check::new().name("doc::lost_update").seeds(100).try_run(|| async {
+//!     let n = Rc::new(Cell::new(0));
+//!     let tasks: Vec<_> = (0..2)
+//!         .map(|_| {
+//!             let n = Rc::clone(&n);
+//!             sim::spawn(async move {
+//!                 let read = n.get();
+//!                 sim::task::yield_now().await;
+//!                 n.set(read + 1);
+//!             })
+//!         })
+//!         .collect();
+//!     for t in tasks { t.await.unwrap(); }
+//!     assert_eq!(n.get(), 2, "lost update");
+//! });
+//! let report = failure.unwrap_err().to_string();
+//! assert!(report.contains("lost update"), "{report}");
+//! assert!(report.contains("SIM_SEED=0x"), "{report}");
+//! ```
+
+mod report;
+mod seeds;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+pub use report::{Failure, FailureKind};
+pub use seeds::seed_for;
+
+pub use crate::env::Shard;
+use crate::env::{EnvError, EnvSettings};
+use crate::error::{NonDeterminism, NonDeterminismKind, SimError, TaskInfo};
+use crate::runtime::{Builder, DEFAULT_MAX_STEPS, Event, Runtime};
+use crate::sched::{Schedule, Strategy};
+
+/// Seeds a test runs unless told otherwise.
+pub const DEFAULT_SEEDS: u64 = 100;
+
+/// What a test body may return: `()`, or `Result<(), E>` with `E: Debug` (an `Err` fails the
+/// seed, and the report shows it).
+pub trait TestOutput {
+    /// `Ok` for a pass; `Err` with the error's text for a failure.
+    fn into_outcome(self) -> Result<(), String>;
+}
+
+impl TestOutput for () {
+    fn into_outcome(self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<E: fmt::Debug> TestOutput for Result<(), E> {
+    fn into_outcome(self) -> Result<(), String> {
+        self.map_err(|e| format!("{e:?}"))
+    }
+}
+
+/// Runs a test under many seeds; see the [module docs](self).
+#[derive(Debug, Clone)]
+#[must_use = "a Check does nothing until `run` or `try_run`"]
+pub struct Check {
+    name: String,
+    package: Option<String>,
+    ignored: bool,
+    seeds: u64,
+    seed: Option<u64>,
+    seed_start: u64,
+    shard: Option<Shard>,
+    strategy: Strategy,
+    strategy_from_env: bool,
+    max_steps: u64,
+    max_time: Option<Duration>,
+    jobs: usize,
+    schedule: Option<Schedule>,
+    check_determinism: bool,
+    verbose: bool,
+    env_error: Option<EnvError>,
+}
+
+impl Default for Check {
+    fn default() -> Check {
+        Check::new()
+    }
+}
+
+/// What a passing check did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Seeds run (each determinism re-run not counted).
+    pub seeds_run: u64,
+    /// How many different schedules those seeds produced.
+    pub distinct_schedules: usize,
+    /// Steps taken, over all seeds.
+    pub steps: u64,
+}
+
+/// Why [`Check::try_run`] did not pass.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// A `SIM_*` variable is malformed.
+    Env(EnvError),
+    /// The check's own settings contradict each other.
+    Config(String),
+    /// A seed failed.
+    Failed(Box<Failure>),
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::Env(e) => write!(f, "sim: {e}"),
+            CheckError::Config(problem) => write!(f, "sim: {problem}"),
+            CheckError::Failed(failure) => failure.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// The outcome of one seed.
+struct SeedRun {
+    steps: u64,
+    decisions: u64,
+    schedule_hash: u64,
+}
+
+impl Check {
+    /// A check with default settings: [`DEFAULT_SEEDS`] seeds, [`Strategy::Random`], one thread.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(3).run(|| async {});
+    /// assert_eq!(summary.seeds_run, 3);
+    /// ```
+    pub fn new() -> Check {
+        Check {
+            name: String::new(),
+            package: None,
+            ignored: false,
+            seeds: DEFAULT_SEEDS,
+            seed: None,
+            seed_start: 0,
+            shard: None,
+            strategy: Strategy::Random,
+            strategy_from_env: false,
+            max_steps: DEFAULT_MAX_STEPS,
+            max_time: None,
+            jobs: 1,
+            schedule: None,
+            check_determinism: false,
+            verbose: false,
+            env_error: None,
+        }
+    }
+
+    /// The check for the test function `function` in module `module_path` of `package`, as
+    /// `#[sim::test]` creates it: named as `cargo test` names the test, with the package for
+    /// the replay command, and with the environment applied.
+    ///
+    /// ```
+    /// let check = sim::check::Check::for_test("my_crate::bank", "transfer", "my-crate");
+    /// # drop(check);
+    /// ```
+    pub fn for_test(module_path: &str, function: &str, package: &str) -> Check {
+        // `cargo test` names a test by its path inside the crate, without the crate's name.
+        let name = match module_path.split_once("::") {
+            Some((_, inner)) => format!("{inner}::{function}"),
+            None => function.to_string(),
+        };
+        Check::new().name(name).package(package)
+    }
+
+    /// The test's name, as `cargo test` shows it (`module::test`). Seeds derive from it, and
+    /// the replay command filters on it.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().name("bank::transfer");
+    /// # drop(check);
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Check {
+        self.name = name.into();
+        self
+    }
+
+    /// The cargo package, for the replay command's `-p`.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().package("my-app");
+    /// # drop(check);
+    /// ```
+    pub fn package(mut self, package: impl Into<String>) -> Check {
+        self.package = Some(package.into());
+        self
+    }
+
+    /// Marks the test as `#[ignore]`d, so the replay command passes `--ignored`.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().ignored(true);
+    /// # drop(check);
+    /// ```
+    pub fn ignored(mut self, ignored: bool) -> Check {
+        self.ignored = ignored;
+        self
+    }
+
+    /// How many seeds to run.
+    ///
+    /// ```
+    /// assert_eq!(sim::check::Check::new().seeds(7).run(|| async {}).seeds_run, 7);
+    /// ```
+    pub fn seeds(mut self, seeds: u64) -> Check {
+        self.seeds = seeds;
+        self
+    }
+
+    /// Run exactly this seed and no other.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seed(0x2a).run(|| async {
+    ///     assert_eq!(sim::seed(), 0x2a);
+    /// });
+    /// assert_eq!(summary.seeds_run, 1);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Check {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Start at this position in the seed list.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().seed_start(1000);
+    /// # drop(check);
+    /// ```
+    pub fn seed_start(mut self, position: u64) -> Check {
+        self.seed_start = position;
+        self
+    }
+
+    /// Run only this shard's share of the seeds.
+    ///
+    /// ```
+    /// use sim::check::{Check, Shard};
+    /// let summary = Check::new().seeds(10).shard(Shard::new(1, 2)).run(|| async {});
+    /// assert_eq!(summary.seeds_run, 5);
+    /// ```
+    pub fn shard(mut self, shard: Shard) -> Check {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// The scheduling strategy.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().strategy(sim::Strategy::Fifo).seeds(5).run(|| async {});
+    /// assert_eq!(summary.distinct_schedules, 1);
+    /// ```
+    pub fn strategy(mut self, strategy: Strategy) -> Check {
+        self.strategy = strategy;
+        self
+    }
+
+    /// The step limit of each run; see [`Builder::max_steps`].
+    ///
+    /// ```
+    /// let err = sim::check::Check::new().seeds(1).max_steps(50).try_run(|| async {
+    ///     for _ in 0.. { sim::task::yield_now().await }
+    /// });
+    /// assert!(err.unwrap_err().to_string().contains("step limit of 50"));
+    /// ```
+    pub fn max_steps(mut self, max_steps: u64) -> Check {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// The virtual time limit of each run; see [`Builder::max_time`].
+    ///
+    /// ```
+    /// use sim::time::{sleep, Duration};
+    /// let err = sim::check::Check::new().seeds(1).max_time(Duration::from_secs(1)).try_run(|| async {
+    ///     sleep(Duration::from_secs(2)).await;
+    /// });
+    /// assert!(err.is_err());
+    /// ```
+    pub fn max_time(mut self, max_time: Duration) -> Check {
+        self.max_time = Some(max_time);
+        self
+    }
+
+    /// Run seeds on this many threads, one runtime per thread. The reported failure does not
+    /// depend on the threads' timing: it is the failing seed with the lowest position.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(8).jobs(2).run(|| async {});
+    /// assert_eq!(summary.seeds_run, 8);
+    /// ```
+    pub fn jobs(mut self, jobs: usize) -> Check {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Replay this schedule (under the seed given with [`Check::seed`], which still feeds
+    /// `sim::rand`).
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new()
+    ///     .seed(1)
+    ///     .schedule("v1:".parse().unwrap())
+    ///     .run(|| async {});
+    /// assert_eq!(summary.seeds_run, 1);
+    /// ```
+    pub fn schedule(mut self, schedule: Schedule) -> Check {
+        self.schedule = Some(schedule);
+        self
+    }
+
+    /// Run every seed twice and fail if the two runs' event logs differ, naming the first
+    /// difference: catches state that leaks between runs (globals, thread-locals) and other
+    /// sources of nondeterminism.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(5).check_determinism(true).run(|| async {
+    ///     sim::spawn(async {}).await.unwrap();
+    /// });
+    /// assert_eq!(summary.seeds_run, 5);
+    /// ```
+    pub fn check_determinism(mut self, on: bool) -> Check {
+        self.check_determinism = on;
+        self
+    }
+
+    /// Print a one-line summary to stderr when the check passes.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().verbose(true);
+    /// # drop(check);
+    /// ```
+    pub fn verbose(mut self, on: bool) -> Check {
+        self.verbose = on;
+        self
+    }
+
+    /// Applies the `SIM_*` variables (see the [module docs](self)). A malformed variable is
+    /// reported when the check runs; use [`Check::try_from_env`] to see it at once.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(2).from_env().run(|| async {});
+    /// # let _ = summary;
+    /// ```
+    pub fn from_env(self) -> Check {
+        match EnvSettings::from_process() {
+            Ok(env) => self.apply_env(&env),
+            Err(e) => Check {
+                env_error: Some(e),
+                ..self
+            },
+        }
+    }
+
+    /// Applies the `SIM_*` variables, or says which one is malformed.
+    ///
+    /// # Errors
+    ///
+    /// An [`EnvError`] naming the malformed variable and its value.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().try_from_env().expect("well-formed SIM_* variables");
+    /// # drop(check);
+    /// ```
+    pub fn try_from_env(self) -> Result<Check, EnvError> {
+        Ok(self.apply_env(&EnvSettings::from_process()?))
+    }
+
+    fn apply_env(mut self, env: &EnvSettings) -> Check {
+        if let Some(seed) = env.seed {
+            self.seed = Some(seed);
+        }
+        if let Some(strategy) = &env.strategy {
+            self.strategy = strategy.clone();
+            self.strategy_from_env = true;
+        }
+        if let Some(schedule) = &env.schedule {
+            self.schedule = Some(schedule.clone());
+        }
+        if let Some(seeds) = env.seeds {
+            self.seeds = seeds;
+        }
+        if let Some(start) = env.seed_start {
+            self.seed_start = start;
+        }
+        if let Some(shard) = env.shard {
+            self.shard = Some(shard);
+        }
+        if let Some(jobs) = env.jobs {
+            self.jobs = jobs;
+        }
+        if let Some(on) = env.check_determinism {
+            self.check_determinism = on;
+        }
+        if let Some(on) = env.verbose {
+            self.verbose = on;
+        }
+        self
+    }
+
+    /// Runs the test under every seed; panics with the failure report if one fails.
+    ///
+    /// `test` makes a fresh future for each seed, and is called on the check's threads
+    /// (hence `Sync`); the futures themselves need not be `Send`.
+    ///
+    /// # Panics
+    ///
+    /// With the report of the first failing seed, or a malformed `SIM_*` variable.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(4).run(|| async {
+    ///     sim::time::sleep(sim::time::Duration::from_secs(1)).await;
+    /// });
+    /// assert_eq!(summary.seeds_run, 4);
+    /// ```
+    #[track_caller]
+    pub fn run<F, Fut>(self, test: F) -> Summary
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        match self.try_run(test) {
+            Ok(summary) => summary,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Runs the test under every seed; returns the first failure instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`CheckError::Failed`] with the report of the failing seed with the lowest position;
+    /// [`CheckError::Env`] for a malformed `SIM_*` variable; [`CheckError::Config`] for
+    /// contradictory settings (a schedule without a seed).
+    ///
+    /// ```
+    /// let err = sim::check::Check::new().seeds(3).try_run(|| async { Err::<(), _>("nope") });
+    /// assert!(err.unwrap_err().to_string().contains("the test returned Err(\"nope\")"));
+    /// ```
+    pub fn try_run<F, Fut>(self, test: F) -> Result<Summary, CheckError>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        if let Some(e) = self.env_error.clone() {
+            return Err(CheckError::Env(e));
+        }
+        if self.schedule.is_some() && self.seed.is_none() {
+            return Err(CheckError::Config(
+                "a schedule to replay (SIM_SCHEDULE) needs its seed (SIM_SEED) too: the seed \
+                 still feeds `sim::rand`; use the replay command the failure report printed"
+                    .to_string(),
+            ));
+        }
+        let started = std::time::Instant::now();
+        let horizon = self.learn_horizon(&test)?;
+        let targets: Vec<(Option<u64>, u64)> = match self.seed {
+            Some(seed) => vec![(None, seed)],
+            None => seeds::positions(self.seed_start, self.seeds, self.shard)
+                .into_iter()
+                .map(|p| (Some(p), seed_for(&self.name, p)))
+                .collect(),
+        };
+        let summary = self
+            .run_targets(&targets, horizon, &test)
+            .map_err(CheckError::Failed)?;
+        if self.verbose {
+            eprintln!(
+                "sim: `{}` passed: {} seeds, {} distinct schedules, {} steps, strategy {}, {:.2?}",
+                self.name,
+                summary.seeds_run,
+                summary.distinct_schedules,
+                summary.steps,
+                self.strategy,
+                started.elapsed()
+            );
+        }
+        Ok(summary)
+    }
+
+    /// For PCT: how many decisions to expect, learned from the test's first seed (always the
+    /// same run, so every seed of the test, on any shard or thread, gets the same horizon).
+    fn learn_horizon<F, Fut>(&self, test: &F) -> Result<Option<u64>, CheckError>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        if !matches!(self.strategy, Strategy::Pct { .. }) || self.schedule.is_some() {
+            return Ok(None);
+        }
+        let probe = seed_for(&self.name, 0);
+        if self.seed == Some(probe) {
+            return Ok(None); // the probe itself runs with the default horizon
+        }
+        let run = self
+            .run_seed(Some(0), probe, None, test)
+            .map_err(CheckError::Failed)?;
+        Ok(Some(run.decisions.max(1)))
+    }
+
+    fn run_targets<F, Fut>(
+        &self,
+        targets: &[(Option<u64>, u64)],
+        horizon: Option<u64>,
+        test: &F,
+    ) -> Result<Summary, Box<Failure>>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let next = AtomicUsize::new(0);
+        let steps = AtomicU64::new(0);
+        let schedules = Mutex::new(HashSet::new());
+        let first_failure: Mutex<Option<(usize, Box<Failure>)>> = Mutex::new(None);
+        let worker = || {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= targets.len() {
+                    break;
+                }
+                let failed_before = |f: &Option<(usize, Box<Failure>)>| {
+                    f.as_ref().is_some_and(|(first, _)| *first < index)
+                };
+                if failed_before(&first_failure.lock().unwrap_or_else(|e| e.into_inner())) {
+                    break; // every later seed is moot: a lower position already failed
+                }
+                let (position, seed) = targets[index];
+                let horizon = if position == Some(0) { None } else { horizon };
+                match self.run_seed(position, seed, horizon, test) {
+                    Ok(run) => {
+                        steps.fetch_add(run.steps, Ordering::Relaxed);
+                        schedules
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(run.schedule_hash);
+                    }
+                    Err(failure) => {
+                        let mut slot = first_failure.lock().unwrap_or_else(|e| e.into_inner());
+                        if !failed_before(&slot) {
+                            *slot = Some((index, failure));
+                        }
+                    }
+                }
+            }
+        };
+        let jobs = self.jobs.min(targets.len()).max(1);
+        if jobs == 1 {
+            worker();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..jobs {
+                    scope.spawn(worker);
+                }
+            });
+        }
+        if let Some((_, failure)) = first_failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            return Err(failure);
+        }
+        let distinct_schedules = schedules
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .len();
+        Ok(Summary {
+            seeds_run: targets.len() as u64,
+            distinct_schedules,
+            steps: steps.into_inner(),
+        })
+    }
+
+    fn builder(&self, seed: u64, horizon: Option<u64>) -> Builder {
+        let strategy = match &self.schedule {
+            Some(schedule) => Strategy::Replay(schedule.clone()),
+            None => self.strategy.clone(),
+        };
+        let mut builder = Builder::new()
+            .seed(seed)
+            .strategy(strategy)
+            .max_steps(self.max_steps)
+            .record_events(self.check_determinism);
+        if let Some(max) = self.max_time {
+            builder = builder.max_time(max);
+        }
+        if let Some(h) = horizon {
+            builder = builder.horizon(h);
+        }
+        builder
+    }
+
+    /// Runs one seed (twice with the determinism check).
+    fn run_seed<F, Fut>(
+        &self,
+        position: Option<u64>,
+        seed: u64,
+        horizon: Option<u64>,
+        test: &F,
+    ) -> Result<SeedRun, Box<Failure>>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let mut rt = self.builder(seed, horizon).build();
+        let outcome = rt.block_on(test());
+        let failure = |kind: FailureKind, rt: &Runtime, task: Option<TaskInfo>| {
+            let at = match &kind {
+                FailureKind::Run(e) => e.at(),
+                FailureKind::Returned(_) => crate::error::RunPoint {
+                    seed,
+                    step: rt.steps(),
+                    time: rt.elapsed(),
+                },
+            };
+            Box::new(self.failure(position, seed, kind, at, task, rt.schedule()))
+        };
+        match outcome {
+            Err(error) => {
+                let task = blamed_task(&error);
+                return Err(failure(FailureKind::Run(error), &rt, task));
+            }
+            Ok(output) => {
+                if let Err(text) = output.into_outcome() {
+                    return Err(failure(FailureKind::Returned(text), &rt, None));
+                }
+            }
+        }
+        if self.check_determinism {
+            let mut again = self.builder(seed, horizon).build();
+            let second = again.block_on(test()).map(|o| o.into_outcome());
+            let (a, b) = (rt.events(), again.events());
+            let diverged =
+                a.iter().zip(&b).position(|(x, y)| x != y).or_else(|| {
+                    (a.len() != b.len() || second.is_err()).then(|| a.len().min(b.len()))
+                });
+            if let Some(index) = diverged {
+                let kind = NonDeterminismKind::Divergence {
+                    index,
+                    first: a.get(index).cloned(),
+                    second: b.get(index).cloned(),
+                };
+                let at = divergence_point(seed, a.get(index).or(b.get(index)));
+                let error = SimError::NonDeterminism(NonDeterminism { at, kind });
+                return Err(failure(FailureKind::Run(error), &rt, None));
+            }
+        }
+        let mut hasher = DefaultHasher::new();
+        rt.schedule().decisions().hash(&mut hasher);
+        Ok(SeedRun {
+            steps: rt.steps(),
+            decisions: rt.schedule().len() as u64,
+            schedule_hash: hasher.finish(),
+        })
+    }
+
+    fn failure(
+        &self,
+        position: Option<u64>,
+        seed: u64,
+        kind: FailureKind,
+        at: crate::error::RunPoint,
+        task: Option<TaskInfo>,
+        schedule: Schedule,
+    ) -> Failure {
+        let replay = self.replay_command(seed, None);
+        let replay_schedule = self.replay_command(seed, Some(&schedule));
+        Failure {
+            test: self.name.clone(),
+            seed,
+            position,
+            seeds: self.seeds,
+            strategy: self.strategy.clone(),
+            kind,
+            at,
+            task,
+            schedule,
+            replay,
+            replay_schedule,
+        }
+    }
+
+    /// The shell command that runs exactly this seed (and schedule) of this test again.
+    fn replay_command(&self, seed: u64, schedule: Option<&Schedule>) -> String {
+        let mut command = format!("SIM_SEED={seed:#x}");
+        if self.strategy_from_env {
+            command += &format!(" SIM_STRATEGY={}", self.strategy);
+        }
+        if let Some(schedule) = schedule {
+            command += &format!(" SIM_SCHEDULE='{schedule}'");
+        }
+        command += " cargo test";
+        if let Some(package) = &self.package {
+            command += &format!(" -p {package}");
+        }
+        if !self.name.is_empty() {
+            command += &format!(" -- {} --exact", self.name);
+            if self.ignored {
+                command += " --ignored";
+            }
+        }
+        command
+    }
+}
+
+/// The one task a failure is about, when there is one.
+fn blamed_task(error: &SimError) -> Option<TaskInfo> {
+    match error {
+        SimError::Panicked(p) => Some(p.task.clone()),
+        SimError::StepLimit(s) => Some(s.next.clone()),
+        _ => None,
+    }
+}
+
+fn divergence_point(seed: u64, event: Option<&Event>) -> crate::error::RunPoint {
+    let (step, time) = event.map_or((0, Duration::ZERO), |e| (e.step, e.time));
+    crate::error::RunPoint { seed, step, time }
+}

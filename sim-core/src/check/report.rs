@@ -1,0 +1,91 @@
+//! What a failing check reports.
+
+use std::fmt;
+
+use crate::error::{RunPoint, SimError, TaskInfo};
+use crate::sched::{Schedule, Strategy};
+
+/// Why a seed failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The run failed: a panic, a deadlock, a limit, nondeterminism.
+    Run(SimError),
+    /// The test returned `Err`; the text is the error's `Debug` form.
+    Returned(String),
+}
+
+/// A failing seed, with everything needed to understand and replay it.
+///
+/// `Display` is the report `#[sim::test]` prints.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The test's path, as `cargo test` names it (`module::test`).
+    pub test: String,
+    /// The failing seed.
+    pub seed: u64,
+    /// The seed's position in the test's seed list, when it came from the list.
+    pub position: Option<u64>,
+    /// Seeds the check was asked to run.
+    pub seeds: u64,
+    /// The strategy the seed ran under.
+    pub strategy: Strategy,
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// Where the run stopped.
+    pub at: RunPoint,
+    /// The task that failed, when one task is to blame.
+    pub task: Option<TaskInfo>,
+    /// The decisions of the failing run.
+    pub schedule: Schedule,
+    /// A shell command that runs exactly this seed again.
+    pub replay: String,
+    /// A shell command that replays the recorded schedule.
+    pub replay_schedule: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.test.is_empty() {
+            "<unnamed check>"
+        } else {
+            &self.test
+        };
+        writeln!(f, "sim: test `{name}` failed")?;
+        let position = match self.position {
+            Some(p) => format!(" (seed #{p} of {})", self.seeds),
+            None => String::new(),
+        };
+        writeln!(
+            f,
+            "  seed:     {:#x}{position}, strategy {}",
+            self.seed, self.strategy
+        )?;
+        writeln!(f, "  at:       step {}, t={:?}", self.at.step, self.at.time)?;
+        if let Some(task) = &self.task {
+            writeln!(f, "  task:     {task}")?;
+        }
+        match &self.kind {
+            FailureKind::Run(error) => {
+                let text = error.to_string();
+                let mut lines = text.lines();
+                writeln!(f, "  failure:  {}", lines.next().unwrap_or_default())?;
+                for line in lines {
+                    writeln!(f, "            {line}")?;
+                }
+            }
+            FailureKind::Returned(error) => {
+                writeln!(f, "  failure:  the test returned Err({error})")?
+            }
+        }
+        writeln!(
+            f,
+            "  schedule: {} ({} decisions)",
+            self.schedule,
+            self.schedule.len()
+        )?;
+        writeln!(f, "  replay:   {}", self.replay)?;
+        write!(f, "  replay the schedule: {}", self.replay_schedule)
+    }
+}
