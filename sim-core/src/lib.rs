@@ -101,3 +101,6 @@ pub use sched::{
     DecisionKind, ParseScheduleError, ParseStrategyError, ReplayError, Schedule, Strategy,
 };
 pub use task::spawn;
+
+#[doc = include_str!("test_attr.md")]
+pub use sim_macros::test;

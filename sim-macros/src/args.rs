@@ -1,0 +1,190 @@
+//! Parsing the attribute's arguments: `name = value` pairs, each checked for its type, with
+//! an error at the offending span that lists what is allowed.
+
+use std::time::Duration;
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Lit, MetaNameValue, Token};
+
+/// Every argument the attribute accepts, as listed in errors.
+pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"random\" | \"fifo\" | \"pct\", depth = N, max_steps = N, \
+     max_time = \"30s\", crate = \"path\"";
+
+/// The strategies `strategy = ".."` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StrategyArg {
+    Random,
+    Fifo,
+    Pct,
+}
+
+/// One parsed argument with the span it came from.
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Span,
+}
+
+/// The attribute's arguments; each is set at most once.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) seeds: Option<Spanned<u64>>,
+    pub(crate) seed: Option<Spanned<u64>>,
+    pub(crate) strategy: Option<Spanned<StrategyArg>>,
+    pub(crate) depth: Option<Spanned<u32>>,
+    pub(crate) max_steps: Option<Spanned<u64>>,
+    pub(crate) max_time: Option<Spanned<Duration>>,
+    pub(crate) krate: Option<Spanned<syn::Path>>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
+        let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated(input)?;
+        let mut args = Args::default();
+        let mut errors: Option<syn::Error> = None;
+        for pair in pairs {
+            if let Err(e) = args.set(&pair) {
+                match &mut errors {
+                    Some(all) => all.combine(e),
+                    None => errors = Some(e),
+                }
+            }
+        }
+        match errors {
+            Some(e) => Err(e),
+            None => Ok(args),
+        }
+    }
+}
+
+fn set_once<T>(slot: &mut Option<Spanned<T>>, name: &str, value: T, span: Span) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(
+            span,
+            format!("duplicate argument `{name}`: give it once"),
+        ));
+    }
+    *slot = Some(Spanned { value, span });
+    Ok(())
+}
+
+fn literal(pair: &MetaNameValue) -> Option<&Lit> {
+    match &pair.value {
+        Expr::Lit(ExprLit { lit, .. }) => Some(lit),
+        _ => None,
+    }
+}
+
+fn int<T: std::str::FromStr>(pair: &MetaNameValue, name: &str, example: &str) -> syn::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let wrong = || {
+        syn::Error::new_spanned(
+            &pair.value,
+            format!("`{name}` takes an integer, e.g. `{example}`"),
+        )
+    };
+    match literal(pair) {
+        Some(Lit::Int(i)) => i.base10_parse::<T>().map_err(|e| {
+            syn::Error::new_spanned(&pair.value, format!("`{name}` is out of range: {e}"))
+        }),
+        _ => Err(wrong()),
+    }
+}
+
+fn string(pair: &MetaNameValue, name: &str, example: &str) -> syn::Result<syn::LitStr> {
+    match literal(pair) {
+        Some(Lit::Str(s)) => Ok(s.clone()),
+        _ => Err(syn::Error::new_spanned(
+            &pair.value,
+            format!("`{name}` takes a string, e.g. `{example}`"),
+        )),
+    }
+}
+
+impl Args {
+    fn set(&mut self, pair: &MetaNameValue) -> syn::Result<()> {
+        let Some(ident) = pair.path.get_ident() else {
+            return Err(syn::Error::new_spanned(
+                &pair.path,
+                format!("unknown argument; expected one of: {ALLOWED}"),
+            ));
+        };
+        let name = ident.to_string();
+        let span = ident.span();
+        match name.as_str() {
+            "seeds" => {
+                let n: u64 = int(pair, "seeds", "seeds = 500")?;
+                if n == 0 {
+                    return Err(syn::Error::new_spanned(
+                        &pair.value,
+                        "`seeds` must be at least 1",
+                    ));
+                }
+                set_once(&mut self.seeds, "seeds", n, span)
+            }
+            "seed" => set_once(
+                &mut self.seed,
+                "seed",
+                int(pair, "seed", "seed = 0x2a")?,
+                span,
+            ),
+            "depth" => {
+                let d: u32 = int(pair, "depth", "depth = 3")?;
+                if d == 0 {
+                    return Err(syn::Error::new_spanned(
+                        &pair.value,
+                        "`depth` must be at least 1",
+                    ));
+                }
+                set_once(&mut self.depth, "depth", d, span)
+            }
+            "max_steps" => set_once(
+                &mut self.max_steps,
+                "max_steps",
+                int(pair, "max_steps", "max_steps = 100000")?,
+                span,
+            ),
+            "strategy" => {
+                let s = string(pair, "strategy", "strategy = \"pct\"")?;
+                let value = match s.value().as_str() {
+                    "random" => StrategyArg::Random,
+                    "fifo" => StrategyArg::Fifo,
+                    "pct" => StrategyArg::Pct,
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            &s,
+                            format!(
+                                "unknown strategy `{other}`; expected \"random\", \"fifo\" or \"pct\""
+                            ),
+                        ));
+                    }
+                };
+                set_once(&mut self.strategy, "strategy", value, span)
+            }
+            "max_time" => {
+                let s = string(pair, "max_time", "max_time = \"30s\"")?;
+                let d = humantime::parse_duration(&s.value()).map_err(|e| {
+                    syn::Error::new_spanned(
+                        &s,
+                        format!("`max_time` is not a duration ({e}); write e.g. \"30s\", \"1m 30s\", \"500ms\""),
+                    )
+                })?;
+                set_once(&mut self.max_time, "max_time", d, span)
+            }
+            "crate" => {
+                let s = string(pair, "crate", "crate = \"my_reexport::sim\"")?;
+                let path = s.parse::<syn::Path>().map_err(|_| {
+                    syn::Error::new_spanned(&s, "`crate` must be a path, e.g. \"my_reexport::sim\"")
+                })?;
+                set_once(&mut self.krate, "crate", path, span)
+            }
+            _ => Err(syn::Error::new(
+                span,
+                format!("unknown argument `{name}`; expected one of: {ALLOWED}"),
+            )),
+        }
+    }
+}

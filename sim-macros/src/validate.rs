@@ -1,0 +1,71 @@
+//! Checking the function and the arguments together, before anything is generated.
+
+use syn::spanned::Spanned as _;
+use syn::{FnArg, ItemFn};
+
+use crate::args::{Args, StrategyArg};
+
+/// Every problem found, combined into one error (each at its own span).
+pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
+    let mut problems: Vec<syn::Error> = Vec::new();
+    let sig = &function.sig;
+    if sig.asyncness.is_none() {
+        problems.push(syn::Error::new(
+            sig.fn_token.span,
+            "#[sim::test] needs an `async fn`: write `async fn name() { .. }`",
+        ));
+    }
+    if let Some(param) = sig.inputs.first() {
+        let span = match param {
+            FnArg::Receiver(r) => r.span(),
+            FnArg::Typed(t) => t.span(),
+        };
+        problems.push(syn::Error::new(
+            span,
+            "#[sim::test] functions take no parameters; build inputs inside the test, or use \
+             `sim::check::Check` from `proptest!` for generated inputs",
+        ));
+    }
+    if !sig.generics.params.is_empty() {
+        problems.push(syn::Error::new(
+            sig.generics.span(),
+            "#[sim::test] functions cannot be generic",
+        ));
+    }
+    for attr in &function.attrs {
+        if attr.path().is_ident("test")
+            || attr
+                .path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "test")
+        {
+            problems.push(syn::Error::new(
+                attr.span(),
+                "#[sim::test] already makes this a test: remove this second test attribute",
+            ));
+        }
+    }
+    if let (Some(seed), Some(_)) = (&args.seed, &args.seeds) {
+        problems.push(syn::Error::new(
+            seed.span,
+            "`seed` runs exactly one seed and `seeds` sets how many to run: give one of them",
+        ));
+    }
+    if let Some(depth) = &args.depth
+        && args.strategy.as_ref().map(|s| s.value) != Some(StrategyArg::Pct)
+    {
+        problems.push(syn::Error::new(
+            depth.span,
+            "`depth` applies only with `strategy = \"pct\"`",
+        ));
+    }
+    let mut problems = problems.into_iter();
+    match problems.next() {
+        None => Ok(()),
+        Some(mut first) => {
+            first.extend(problems);
+            Err(first)
+        }
+    }
+}
