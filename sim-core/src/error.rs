@@ -272,9 +272,9 @@ pub enum NonDeterminismKind {
         /// Position of the first differing event in the event log.
         index: usize,
         /// That event in the first run.
-        first: Option<Event>,
+        first: Option<Box<Event>>,
         /// That event in the second run.
-        second: Option<Event>,
+        second: Option<Box<Event>>,
     },
 }
 
@@ -293,7 +293,7 @@ impl fmt::Display for NonDeterminism {
                 first,
                 second,
             } => {
-                let show = |e: &Option<Event>| match e {
+                let show = |e: &Option<Box<Event>>| match e {
                     Some(e) => format!("step {}, t={:?}: {:?}", e.step, e.time, e.kind),
                     None => "(no such event: the run ended)".to_string(),
                 };

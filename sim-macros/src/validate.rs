@@ -1,7 +1,7 @@
 //! Checking the function and the arguments together, before anything is generated.
 
+use syn::ItemFn;
 use syn::spanned::Spanned as _;
-use syn::{FnArg, ItemFn};
 
 use crate::args::{Args, StrategyArg};
 
@@ -15,13 +15,9 @@ pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
             "#[sim::test] needs an `async fn`: write `async fn name() { .. }`",
         ));
     }
-    if let Some(param) = sig.inputs.first() {
-        let span = match param {
-            FnArg::Receiver(r) => r.span(),
-            FnArg::Typed(t) => t.span(),
-        };
-        problems.push(syn::Error::new(
-            span,
+    if !sig.inputs.is_empty() {
+        problems.push(syn::Error::new_spanned(
+            &sig.inputs,
             "#[sim::test] functions take no parameters; build inputs inside the test, or use \
              `sim::check::Check` from `proptest!` for generated inputs",
         ));
@@ -40,8 +36,8 @@ pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
                 .last()
                 .is_some_and(|s| s.ident == "test")
         {
-            problems.push(syn::Error::new(
-                attr.span(),
+            problems.push(syn::Error::new_spanned(
+                attr,
                 "#[sim::test] already makes this a test: remove this second test attribute",
             ));
         }

@@ -74,6 +74,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::Location;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -84,6 +85,7 @@ pub use seeds::seed_for;
 pub use crate::env::Shard;
 use crate::env::{EnvError, EnvSettings};
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError, TaskInfo};
+use crate::executor::TaskId;
 use crate::runtime::{Builder, DEFAULT_MAX_STEPS, Event, Runtime};
 use crate::sched::{Schedule, Strategy};
 
@@ -129,6 +131,8 @@ pub struct Check {
     check_determinism: bool,
     verbose: bool,
     env_error: Option<EnvError>,
+    /// Where `run` was called: the main task's spawn site in reports.
+    caller: Option<&'static Location<'static>>,
 }
 
 impl Default for Check {
@@ -205,6 +209,7 @@ impl Check {
             check_determinism: false,
             verbose: false,
             env_error: None,
+            caller: None,
         }
     }
 
@@ -481,7 +486,7 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        match self.try_run(test) {
+        match self.try_run_at(test, Location::caller()) {
             Ok(summary) => summary,
             Err(error) => panic!("{error}"),
         }
@@ -499,12 +504,27 @@ impl Check {
     /// let err = sim::check::Check::new().seeds(3).try_run(|| async { Err::<(), _>("nope") });
     /// assert!(err.unwrap_err().to_string().contains("the test returned Err(\"nope\")"));
     /// ```
+    #[track_caller]
     pub fn try_run<F, Fut>(self, test: F) -> Result<Summary, CheckError>
     where
         F: Fn() -> Fut + Sync,
         Fut: Future,
         Fut::Output: TestOutput,
     {
+        self.try_run_at(test, Location::caller())
+    }
+
+    fn try_run_at<F, Fut>(
+        mut self,
+        test: F,
+        caller: &'static Location<'static>,
+    ) -> Result<Summary, CheckError>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        self.caller = Some(caller);
         if let Some(e) = self.env_error.clone() {
             return Err(CheckError::Env(e));
         }
@@ -667,8 +687,9 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
+        let caller = self.caller.unwrap_or(Location::caller());
         let mut rt = self.builder(seed, horizon).build();
-        let outcome = rt.block_on(test());
+        let outcome = rt.block_on_at(test(), caller);
         let failure = |kind: FailureKind, rt: &Runtime, task: Option<TaskInfo>| {
             let at = match &kind {
                 FailureKind::Run(e) => e.at(),
@@ -687,13 +708,18 @@ impl Check {
             }
             Ok(output) => {
                 if let Err(text) = output.into_outcome() {
-                    return Err(failure(FailureKind::Returned(text), &rt, None));
+                    let main = TaskInfo {
+                        id: TaskId(0),
+                        name: Some("main".into()),
+                        spawned_at: caller,
+                    };
+                    return Err(failure(FailureKind::Returned(text), &rt, Some(main)));
                 }
             }
         }
         if self.check_determinism {
             let mut again = self.builder(seed, horizon).build();
-            let second = again.block_on(test()).map(|o| o.into_outcome());
+            let second = again.block_on_at(test(), caller).map(|o| o.into_outcome());
             let (a, b) = (rt.events(), again.events());
             let diverged =
                 a.iter().zip(&b).position(|(x, y)| x != y).or_else(|| {
@@ -702,8 +728,8 @@ impl Check {
             if let Some(index) = diverged {
                 let kind = NonDeterminismKind::Divergence {
                     index,
-                    first: a.get(index).cloned(),
-                    second: b.get(index).cloned(),
+                    first: a.get(index).cloned().map(Box::new),
+                    second: b.get(index).cloned().map(Box::new),
                 };
                 let at = divergence_point(seed, a.get(index).or(b.get(index)));
                 let error = SimError::NonDeterminism(NonDeterminism { at, kind });

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::{RunPoint, SimError, TaskInfo};
+use crate::error::{PanicReason, RunPoint, SimError, TaskInfo};
 use crate::sched::{Schedule, Strategy};
 
 /// Why a seed failed.
@@ -67,6 +67,22 @@ impl fmt::Display for Failure {
             writeln!(f, "  task:     {task}")?;
         }
         match &self.kind {
+            FailureKind::Run(SimError::Panicked(p)) => {
+                let why = match p.reason {
+                    PanicReason::Detached => " (in a detached task: nobody awaited it)",
+                    PanicReason::HandleDropped => " (its join handle was dropped unread)",
+                    _ => "",
+                };
+                let mut lines = p.message.lines();
+                writeln!(
+                    f,
+                    "  failure:  panicked{why}: {}",
+                    lines.next().unwrap_or_default()
+                )?;
+                for line in lines {
+                    writeln!(f, "            {line}")?;
+                }
+            }
             FailureKind::Run(error) => {
                 let text = error.to_string();
                 let mut lines = text.lines();

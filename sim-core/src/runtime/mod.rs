@@ -90,9 +90,18 @@ impl Runtime {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F) -> Result<F::Output, SimError> {
+        self.block_on_at(future, Location::caller())
+    }
+
+    /// `block_on`, with the main task's spawn site given (the checker passes the test's).
+    pub(crate) fn block_on_at<F: Future>(
+        &mut self,
+        future: F,
+        spawned_at: &'static Location<'static>,
+    ) -> Result<F::Output, SimError> {
         let _enter = context::enter(&self.core, false);
         let core = &*self.core;
-        let main = core.spawn_main(Location::caller());
+        let main = core.spawn_main(spawned_at);
         let mut future = pin!(future);
         loop {
             let step = match core.next_step() {

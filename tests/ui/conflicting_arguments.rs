@@ -1,0 +1,7 @@
+#[sim::test(seed = 1, seeds = 10)]
+async fn seed_and_seeds() {}
+
+#[sim::test(depth = 2)]
+async fn depth_without_pct() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[sim::test]
+fn plain() {}
+
+fn main() {}

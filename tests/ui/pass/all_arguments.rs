@@ -1,0 +1,10 @@
+#[sim::test(seeds = 5, strategy = "pct", depth = 2, max_steps = 1000, max_time = "1m 30s", crate = "sim")]
+async fn everything() -> Result<(), String> {
+    Ok(())
+}
+
+#[sim::test(seed = 0x2a, strategy = "fifo")]
+#[ignore = "shows that other attributes stay"]
+async fn one_seed() {}
+
+fn main() {}

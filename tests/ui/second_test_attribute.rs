@@ -1,0 +1,5 @@
+#[sim::test]
+#[test]
+async fn doubled() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[sim::test(sedes = 3)]
+async fn typo() {}
+
+fn main() {}

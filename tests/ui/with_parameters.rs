@@ -1,0 +1,6 @@
+#[sim::test]
+async fn takes_input(n: u32) {
+    let _ = n;
+}
+
+fn main() {}
