@@ -69,6 +69,8 @@
 //!
 //! # Where to go next
 //!
+//! - [`guide`]: write a `#[sim::test]`, read a failure, replay it, split seeds across CI.
+//! - [`check`]: the multi-seed checker behind the attribute, and every `SIM_*` variable.
 //! - [`Runtime`], [`Builder`] and [`Strategy`]: running, configuring, replaying.
 //! - [`task`]: spawning, join handles, abort and cancel.
 //! - [`time`]: virtual sleeps, timeouts and intervals.
@@ -81,6 +83,7 @@ pub mod check;
 mod env;
 mod error;
 mod executor;
+pub mod guide;
 pub mod rand;
 mod runtime;
 mod sched;

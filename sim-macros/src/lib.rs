@@ -1,6 +1,6 @@
 //! The `#[sim::test]` attribute. Use it through the `sim` crate (`sim-core`), which re-exports
 //! it and documents it with examples; this crate only holds the implementation, as a pipeline:
-//! [`args`] parses the attribute, [`validate`] checks the function, [`expand`] writes the test.
+//! `args` parses the attribute, `validate` checks the function, `expand` writes the test.
 
 #![forbid(unsafe_code)]
 
