@@ -87,6 +87,7 @@ pub mod guide;
 pub mod rand;
 mod runtime;
 mod sched;
+pub mod sync;
 pub mod task;
 pub mod time;
 

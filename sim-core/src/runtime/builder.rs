@@ -57,6 +57,7 @@ impl Builder {
                 unobserved_panic: UnobservedPanic::default(),
                 record_events: false,
                 horizon: None,
+                chaos: false,
             },
         }
     }
@@ -199,6 +200,24 @@ impl Builder {
     /// ```
     pub fn unobserved_panic(mut self, policy: UnobservedPanic) -> Builder {
         self.config.unobserved_panic = policy;
+        self
+    }
+
+    /// Chaos mode: an operation of a [`sim::sync`](crate::sync) primitive that is ready at its
+    /// first poll (a free lock, a permit, a queued item) may still yield once first, decided
+    /// by the seed, so check-then-act races across an `await` that happened to be ready become
+    /// reachable. Each such choice is a recorded decision. The exact points are listed in the
+    /// [`sync`](crate::sync) module docs.
+    ///
+    /// ```
+    /// let mut rt = sim::Builder::new().chaos(true).build();
+    /// rt.block_on(async {
+    ///     let lock = sim::sync::Mutex::new(0);
+    ///     *lock.lock().await += 1; // may yield once before taking the free lock
+    /// }).unwrap();
+    /// ```
+    pub fn chaos(mut self, on: bool) -> Builder {
+        self.config.chaos = on;
         self
     }
 

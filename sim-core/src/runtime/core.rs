@@ -54,6 +54,8 @@ pub(crate) struct Config {
     pub(crate) record_events: bool,
     /// Expected number of decisions in a run, for strategies that spread choices over it.
     pub(crate) horizon: Option<u64>,
+    /// Whether ready operations of `sim::sync` may yield anyway.
+    pub(crate) chaos: bool,
 }
 
 /// The next thing the run loop must do.
@@ -208,6 +210,24 @@ impl Core {
 
     pub(crate) fn with_user_rng<R>(&self, f: impl FnOnce(&mut SimRng) -> R) -> R {
         f(&mut self.state.borrow_mut().user_rng)
+    }
+
+    /// Chaos mode: whether a ready operation should yield once anyway. The answer is a
+    /// recorded decision, so replay reproduces it.
+    pub(crate) fn chaos_yield(&self) -> bool {
+        let mut st = self.state.borrow_mut();
+        if !st.config.chaos {
+            return false;
+        }
+        match st.scheduler.pick_chaos() {
+            Ok(pick) => st.decide(pick) == 1,
+            Err(e) => {
+                if st.failure.is_none() {
+                    st.failure = Some(st.replay_error(e));
+                }
+                true
+            }
+        }
     }
 
     /// Moves the clock forward by `d` (a task's explicit `advance`).

@@ -14,4 +14,8 @@ impl Scheduler for Fifo {
     fn pick_timer(&mut self, _tied: usize) -> Result<usize, ReplayError> {
         Ok(0)
     }
+
+    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
+        Ok(0)
+    }
 }

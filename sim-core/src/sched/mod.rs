@@ -161,6 +161,8 @@ pub enum DecisionKind {
     Task,
     /// Which of several timers due at the same instant fires next.
     Timer,
+    /// Whether a ready operation yields once anyway (chaos mode).
+    Chaos,
 }
 
 impl fmt::Display for DecisionKind {
@@ -168,6 +170,7 @@ impl fmt::Display for DecisionKind {
         f.write_str(match self {
             DecisionKind::Task => "which task runs next",
             DecisionKind::Timer => "which tied timer fires next",
+            DecisionKind::Chaos => "whether a ready operation yields (chaos mode)",
         })
     }
 }
@@ -185,6 +188,9 @@ pub(crate) trait Scheduler {
 
     /// Index, among `tied` timers in the order they were armed, of the one to fire next.
     fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError>;
+
+    /// Chaos mode: whether a ready operation yields once anyway (1) or proceeds (0).
+    fn pick_chaos(&mut self) -> Result<usize, ReplayError>;
 
     /// After a run ends normally: an error if the strategy expected more decisions.
     fn finish(&self) -> Result<(), ReplayError> {

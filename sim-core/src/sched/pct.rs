@@ -100,4 +100,8 @@ impl Scheduler for Pct {
     fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError> {
         Ok(self.rng.below(tied as u32) as usize)
     }
+
+    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
+        Ok(self.rng.below(2) as usize)
+    }
 }

@@ -50,6 +50,10 @@ impl Scheduler for Replay {
         self.take(DecisionKind::Timer, tied)
     }
 
+    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
+        self.take(DecisionKind::Chaos, 2)
+    }
+
     fn finish(&self) -> Result<(), ReplayError> {
         let unused = self.schedule.len() - self.next;
         if unused > 0 {

@@ -1,0 +1,43 @@
+//! Synchronization for tasks of one simulation: locks, semaphores, events, channels, queues.
+//!
+//! Shaped like tokio's primitives where tokio has the item, and like asyncio's `Queue` and
+//! `Event`. All are single-threaded (share them with `Rc`), and all are scheduler-aware:
+//!
+//! - **FIFO waiters.** Whoever waits first is served first: locks, permits, queue items and
+//!   channel room are handed over in arrival order.
+//! - **Cancellation safety.** A waiter whose future is dropped in the same step it was handed
+//!   a lock, a permit or an item passes it on to the next waiter (or back into the primitive),
+//!   so nothing is lost or duplicated, and a cancelled waiter leaves no trace.
+//! - **Chaos mode** ([`Builder::chaos`](crate::Builder::chaos)). At the first poll of an
+//!   operation that could complete at once, the seed may make it yield once first, so that a
+//!   check-then-act race across an `await` that *happened* to be ready becomes reachable. The
+//!   points: [`Mutex::lock`], [`RwLock::read`], [`RwLock::write`], [`Semaphore::acquire`] (and
+//!   `acquire_many`, `acquire_owned`), [`Event::wait`], [`Notify::notified`] (when a permit is
+//!   stored), [`oneshot::Receiver`], [`mpsc::Sender::send`], [`mpsc::Receiver::recv`],
+//!   [`Queue::put`] and [`Queue::get`]. `try_*` methods, `Barrier::wait` and `Queue::join`
+//!   never yield for chaos. Each such choice is a recorded decision, so replay reproduces it.
+//!
+//! These primitives use no thread synchronization: moving one to another thread is prevented
+//! by the types (`Rc`, `RefCell`), so they cannot introduce wall-clock nondeterminism.
+
+mod barrier;
+mod chaos;
+mod event;
+pub mod mpsc;
+mod mutex;
+mod notify;
+pub mod oneshot;
+mod queue;
+mod rwlock;
+mod semaphore;
+mod waiters;
+
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use event::{Event, Wait};
+pub use mutex::{Lock, Mutex, MutexGuard};
+pub use notify::{Notified, Notify};
+pub use queue::{Get, Join, Put, Queue, QueueFull};
+pub use rwlock::{Read, RwLock, RwLockReadGuard, RwLockWriteGuard, Write};
+pub use semaphore::{
+    Acquire, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
