@@ -33,8 +33,12 @@ pub fn random<T>() -> T
 where
     StandardUniform: Distribution<T>,
 {
-    context::with_core("sim::rand::random", |core| {
-        core.with_user_rng(|rng| StandardUniform.sample(&mut SimRngRef(rng)))
+    // Sampling may run user code (a `Distribution` impl for a user type) that uses the
+    // runtime again, so it draws from a generator forked off the run's stream, with the
+    // runtime not borrowed.
+    let seed = context::with_core("sim::rand::random", |core| core.next_user_u64());
+    StandardUniform.sample(&mut SimRng {
+        inner: Stable::from_u64(seed),
     })
 }
 
@@ -62,7 +66,7 @@ where
 #[track_caller]
 pub fn rng() -> SimRng {
     context::with_core("sim::rand::rng", |core| SimRng {
-        inner: core.with_user_rng(|rng| Stable::from_u64(rng.next_u64())),
+        inner: Stable::from_u64(core.next_user_u64()),
     })
 }
 
@@ -85,26 +89,6 @@ impl TryRng for SimRng {
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         self.inner.fill_bytes(dst);
-        Ok(())
-    }
-}
-
-/// Borrows the run's stream as an `Rng` for one draw.
-struct SimRngRef<'a>(&'a mut Stable);
-
-impl TryRng for SimRngRef<'_> {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok(self.0.next_u32())
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        Ok(self.0.next_u64())
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        self.0.fill_bytes(dst);
         Ok(())
     }
 }

@@ -674,8 +674,44 @@ impl Check {
         builder
     }
 
-    /// Runs one seed (twice with the determinism check).
+    /// Runs one seed; a panic that escapes the simulation (from making the test's future, or
+    /// from a destructor at teardown) becomes this seed's failure instead of unwinding
+    /// through the checker.
     fn run_seed<F, Fut>(
+        &self,
+        position: Option<u64>,
+        seed: u64,
+        horizon: Option<u64>,
+        test: &F,
+    ) -> Result<SeedRun, Box<Failure>>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let run =
+            std::panic::AssertUnwindSafe(|| self.run_seed_inner(position, seed, horizon, test));
+        std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+            let message = crate::executor::cell::panic_message(&*payload);
+            let at = crate::error::RunPoint {
+                seed,
+                step: 0,
+                time: Duration::ZERO,
+            };
+            let kind = FailureKind::Escaped(message);
+            Err(Box::new(self.failure(
+                position,
+                seed,
+                kind,
+                at,
+                None,
+                Schedule::default(),
+            )))
+        })
+    }
+
+    /// Runs one seed (twice with the determinism check).
+    fn run_seed_inner<F, Fut>(
         &self,
         position: Option<u64>,
         seed: u64,
@@ -693,7 +729,7 @@ impl Check {
         let failure = |kind: FailureKind, rt: &Runtime, task: Option<TaskInfo>| {
             let at = match &kind {
                 FailureKind::Run(e) => e.at(),
-                FailureKind::Returned(_) => crate::error::RunPoint {
+                FailureKind::Returned(_) | FailureKind::Escaped(_) => crate::error::RunPoint {
                     seed,
                     step: rt.steps(),
                     time: rt.elapsed(),
@@ -719,11 +755,15 @@ impl Check {
         }
         if self.check_determinism {
             let mut again = self.builder(seed, horizon).build();
-            let second = again.block_on_at(test(), caller).map(|o| o.into_outcome());
+            // The first run passed; the second must too, with the same events.
+            let second_passed = matches!(
+                again.block_on_at(test(), caller).map(|o| o.into_outcome()),
+                Ok(Ok(()))
+            );
             let (a, b) = (rt.events(), again.events());
             let diverged =
                 a.iter().zip(&b).position(|(x, y)| x != y).or_else(|| {
-                    (a.len() != b.len() || second.is_err()).then(|| a.len().min(b.len()))
+                    (a.len() != b.len() || !second_passed).then(|| a.len().min(b.len()))
                 });
             if let Some(index) = diverged {
                 let kind = NonDeterminismKind::Divergence {
@@ -740,7 +780,7 @@ impl Check {
         rt.schedule().decisions().hash(&mut hasher);
         Ok(SeedRun {
             steps: rt.steps(),
-            decisions: rt.schedule().len() as u64,
+            decisions: rt.task_decisions(),
             schedule_hash: hasher.finish(),
         })
     }
@@ -754,8 +794,15 @@ impl Check {
         task: Option<TaskInfo>,
         schedule: Schedule,
     ) -> Failure {
-        let replay = self.replay_command(seed, None);
-        let replay_schedule = self.replay_command(seed, Some(&schedule));
+        let divergence = matches!(
+            &kind,
+            FailureKind::Run(SimError::NonDeterminism(NonDeterminism {
+                kind: NonDeterminismKind::Divergence { .. },
+                ..
+            }))
+        );
+        let replay = self.replay_command(seed, None, divergence);
+        let replay_schedule = self.replay_command(seed, Some(&schedule), divergence);
         Failure {
             test: self.name.clone(),
             seed,
@@ -772,8 +819,11 @@ impl Check {
     }
 
     /// The shell command that runs exactly this seed (and schedule) of this test again.
-    fn replay_command(&self, seed: u64, schedule: Option<&Schedule>) -> String {
+    fn replay_command(&self, seed: u64, schedule: Option<&Schedule>, twice: bool) -> String {
         let mut command = format!("SIM_SEED={seed:#x}");
+        if twice {
+            command += " SIM_CHECK_DETERMINISM=1";
+        }
         if self.strategy_from_env {
             command += &format!(" SIM_STRATEGY={}", self.strategy);
         }

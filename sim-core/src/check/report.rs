@@ -13,6 +13,9 @@ pub enum FailureKind {
     Run(SimError),
     /// The test returned `Err`; the text is the error's `Debug` form.
     Returned(String),
+    /// A panic escaped the simulation: while making the test's future, or from a destructor
+    /// while the runtime was torn down.
+    Escaped(String),
 }
 
 /// A failing seed, with everything needed to understand and replay it.
@@ -92,7 +95,14 @@ impl fmt::Display for Failure {
                 }
             }
             FailureKind::Returned(error) => {
-                writeln!(f, "  failure:  the test returned Err({error})")?
+                writeln!(f, "  failure:  the test returned Err({error})")?;
+            }
+            FailureKind::Escaped(message) => {
+                writeln!(
+                    f,
+                    "  failure:  panicked outside the simulation (making the test's future, or \
+                     in a destructor at teardown): {message}"
+                )?;
             }
         }
         writeln!(

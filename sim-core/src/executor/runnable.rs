@@ -45,6 +45,13 @@ impl RunnableSet {
         self.queue[index]
     }
 
+    /// Removes `ready` wherever it is, keeping the others' order (O(n); off the hot path).
+    pub(crate) fn remove(&mut self, ready: Ready) {
+        if let Some(at) = self.queue.iter().position(|r| *r == ready) {
+            self.queue.remove(at);
+        }
+    }
+
     /// Removes and returns the task at `index`.
     pub(crate) fn take(&mut self, index: usize) -> Ready {
         self.queue

@@ -136,6 +136,16 @@ impl TaskTable {
         }
     }
 
+    /// Takes a task out of the runnable set, if it is there (a task abandoned mid-run).
+    pub(crate) fn unqueue(&mut self, ready: Ready) {
+        if self
+            .get(ready.key, ready.id)
+            .is_some_and(|e| e.phase == Phase::Queued)
+        {
+            self.runnable.remove(ready);
+        }
+    }
+
     pub(crate) fn runnable(&self) -> &RunnableSet {
         &self.runnable
     }

@@ -11,7 +11,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
-use std::panic::Location;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -75,6 +75,8 @@ pub(crate) struct State {
     steps: u64,
     scheduler: Box<dyn Scheduler>,
     schedule: Schedule,
+    /// Decisions about which task runs (the schedule also holds timer and chaos decisions).
+    task_decisions: u64,
     user_rng: SimRng,
     current: Option<TaskId>,
     /// A failure found outside the run loop (a dropped handle holding a panic), reported at
@@ -167,6 +169,7 @@ impl Core {
                 steps: 0,
                 scheduler,
                 schedule: Schedule::default(),
+                task_decisions: 0,
                 user_rng,
                 current: None,
                 failure: None,
@@ -192,6 +195,10 @@ impl Core {
         self.state.borrow().steps
     }
 
+    pub(crate) fn task_decisions(&self) -> u64 {
+        self.state.borrow().task_decisions
+    }
+
     pub(crate) fn schedule(&self) -> Schedule {
         self.state.borrow().schedule.clone()
     }
@@ -208,8 +215,9 @@ impl Core {
         self.state.borrow().tasks.len()
     }
 
-    pub(crate) fn with_user_rng<R>(&self, f: impl FnOnce(&mut SimRng) -> R) -> R {
-        f(&mut self.state.borrow_mut().user_rng)
+    /// The next raw value of the run's user stream.
+    pub(crate) fn next_user_u64(&self) -> u64 {
+        self.state.borrow_mut().user_rng.next_u64()
     }
 
     /// Chaos mode: whether a ready operation should yield once anyway. The answer is a
@@ -311,7 +319,12 @@ impl Core {
                 while order.len() > 1 {
                     let pick = match st.scheduler.pick_timer(order.len()) {
                         Ok(pick) => st.decide(pick),
-                        Err(e) => return Err(st.replay_error(e)),
+                        Err(e) => {
+                            let error = st.replay_error(e);
+                            drop(guard); // the wakers below must drop with the state released
+                            drop((order, fire));
+                            return Err(error);
+                        }
                     };
                     fire.extend(order.swap_remove_front(pick));
                 }
@@ -327,7 +340,10 @@ impl Core {
                 let index = match st.tasks.runnable().len() {
                     1 => 0,
                     _ => match st.scheduler.pick_task(st.tasks.runnable()) {
-                        Ok(pick) => st.decide(pick),
+                        Ok(pick) => {
+                            st.task_decisions += 1;
+                            st.decide(pick)
+                        }
                         Err(e) => return Err(st.replay_error(e)),
                     },
                 };
@@ -343,14 +359,16 @@ impl Core {
                 }
                 st.steps += 1;
                 let (ready, entry) = st.tasks.start(index);
+                // The task is current while its future is polled or dropped, so its own code
+                // and destructors see their task id.
                 let step = if entry.abort_requested {
                     st.record(EventKind::Cancelled { task: ready.id });
                     Step::Cancel(ready)
                 } else {
-                    st.current = Some(ready.id);
                     st.record(EventKind::Polled { task: ready.id });
                     Step::Poll(ready)
                 };
+                st.current = Some(ready.id);
                 return Ok(step);
             }
             match next_deadline {
@@ -528,6 +546,7 @@ impl Core {
         let entry = {
             let mut st = self.state.borrow_mut();
             st.current = None;
+            st.tasks.unqueue(ready);
             st.tasks
                 .get(ready.key, ready.id)
                 .is_some()
@@ -564,10 +583,24 @@ impl Core {
             .get_mut(ready.key, ready.id)
             .expect("a joined task stays in the table");
         if entry.phase != Phase::Done {
-            match &mut entry.join_waker {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                slot => *slot = Some(cx.waker().clone()),
+            if entry
+                .join_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                return Poll::Pending;
             }
+            // Cloning and dropping wakers may run user code: not under the borrow.
+            drop(st);
+            let waker = cx.waker().clone();
+            let mut st = self.state.borrow_mut();
+            let entry = st
+                .tasks
+                .get_mut(ready.key, ready.id)
+                .expect("still in the table");
+            let old = entry.join_waker.replace(waker);
+            drop(st);
+            drop(old);
             return Poll::Pending;
         }
         let mut cell = entry.cell.take().expect("a finished task holds its output");
@@ -626,14 +659,24 @@ impl Core {
     // ---- timers -----------------------------------------------------------------------
 
     pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        let waker = waker.clone();
         self.state
             .borrow_mut()
             .timers
-            .insert(deadline.as_nanos(), waker.clone())
+            .insert(deadline.as_nanos(), waker)
     }
 
+    /// Points an armed timer at `waker`; `false` if it is no longer armed.
     pub(crate) fn rearm_timer(&self, timer: TimerKey, waker: &Waker) -> bool {
-        self.state.borrow_mut().timers.update_waker(timer, waker)
+        match self.state.borrow().timers.wakes(timer, waker) {
+            None => return false,
+            Some(true) => return true,
+            Some(false) => {}
+        }
+        let waker = waker.clone();
+        let old = self.state.borrow_mut().timers.replace_waker(timer, waker);
+        drop(old);
+        true
     }
 
     pub(crate) fn disarm_timer(&self, timer: TimerKey) {
@@ -648,14 +691,18 @@ impl Core {
     pub(crate) fn teardown(&self) {
         loop {
             let entry = self.state.borrow_mut().tasks.remove_any();
-            match entry {
-                Some(entry) => drop(entry),
-                None => break,
+            if let Some(entry) = entry {
+                // A destructor that panics must not stop the teardown (the remaining tasks
+                // would leak through their reference cycles), nor unwind out of `drop`.
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
+                continue;
             }
+            let timers = std::mem::take(&mut self.state.borrow_mut().timers);
+            if timers.is_empty() {
+                break;
+            }
+            // Dropping a waker may spawn a task: go round again until both are empty.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(timers)));
         }
-        let mut st = self.state.borrow_mut();
-        let timers = std::mem::take(&mut st.timers);
-        drop(st);
-        drop(timers);
     }
 }

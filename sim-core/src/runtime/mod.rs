@@ -178,6 +178,12 @@ impl Runtime {
         self.core.schedule()
     }
 
+    /// How many of the schedule's decisions chose a task (PCT spreads its change points over
+    /// these).
+    pub(crate) fn task_decisions(&self) -> u64 {
+        self.core.task_decisions()
+    }
+
     /// The run's events, if [`Builder::record_events`] was turned on (otherwise empty).
     ///
     /// ```

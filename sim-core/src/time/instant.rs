@@ -32,6 +32,9 @@ pub struct Instant {
 impl Instant {
     pub(crate) const ZERO: Instant = Instant { nanos: 0 };
 
+    /// Where saturating arithmetic ends: a deadline no timer reaches.
+    pub(crate) const NEVER: Instant = Instant { nanos: u64::MAX };
+
     pub(crate) fn from_nanos(nanos: u64) -> Instant {
         Instant { nanos }
     }
@@ -148,7 +151,7 @@ impl Instant {
 
     /// `self + d`, saturating at the largest representable instant (which no timer reaches).
     pub(crate) fn saturating_add(self, d: Duration) -> Instant {
-        self.checked_add(d).unwrap_or(Instant { nanos: u64::MAX })
+        self.checked_add(d).unwrap_or(Instant::NEVER)
     }
 }
 

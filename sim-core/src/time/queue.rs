@@ -54,16 +54,21 @@ impl TimerQueue {
         TimerKey { key, seq }
     }
 
-    /// Points an armed timer at a new waker. Returns `false` if the timer is no longer armed.
-    pub(crate) fn update_waker(&mut self, timer: TimerKey, waker: &Waker) -> bool {
+    /// Whether an armed timer already wakes `waker`; `None` if it is no longer armed.
+    pub(crate) fn wakes(&self, timer: TimerKey, waker: &Waker) -> Option<bool> {
+        match self.entries.get(timer.key) {
+            Some(entry) if entry.seq == timer.seq => Some(entry.waker.will_wake(waker)),
+            _ => None,
+        }
+    }
+
+    /// Gives an armed timer a new waker, returning the old one (to drop outside any borrow).
+    pub(crate) fn replace_waker(&mut self, timer: TimerKey, waker: Waker) -> Option<Waker> {
         match self.entries.get_mut(timer.key) {
             Some(entry) if entry.seq == timer.seq => {
-                if !entry.waker.will_wake(waker) {
-                    entry.waker = waker.clone();
-                }
-                true
+                Some(std::mem::replace(&mut entry.waker, waker))
             }
-            _ => false,
+            _ => None,
         }
     }
 
@@ -115,6 +120,11 @@ impl TimerQueue {
                 self.stale = self.stale.saturating_sub(1);
             }
         }
+    }
+
+    /// Whether no timer is armed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// How many timers are armed.

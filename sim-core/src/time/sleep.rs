@@ -137,6 +137,11 @@ impl Future for Sleep {
             self.disarm();
             return Poll::Ready(());
         }
+        if self.deadline == Instant::NEVER {
+            // Beyond the representable range (`sleep(Duration::MAX)`): never fires, and arms
+            // nothing, so a run waiting only on it is reported as a deadlock.
+            return Poll::Pending;
+        }
         let rearmed = match self.timer {
             Some(timer) => self.core.rearm_timer(timer, cx.waker()),
             None => false,
