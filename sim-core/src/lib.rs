@@ -80,6 +80,7 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+mod combinators;
 mod env;
 mod error;
 mod executor;
@@ -91,6 +92,10 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
+pub use combinators::{
+    AsCompleted, Finished, Gather, GatherSettled, ReturnWhen, WaitFor, WaitTasks, as_completed,
+    gather, gather_settled, shield, wait, wait_for, wait_timeout,
+};
 pub use env::EnvError;
 pub use error::{
     Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,

@@ -98,6 +98,15 @@ impl<T> JoinHandle<T> {
         self.claim == Claim::Taken || self.core.is_finished(self.ready)
     }
 
+    /// The task's place in the run's completion order, once it has finished and while its
+    /// output is still there to take.
+    pub(crate) fn finish_order(&self) -> Option<u64> {
+        match self.claim {
+            Claim::Pending => self.core.finish_order(self.ready),
+            Claim::Taken => None,
+        }
+    }
+
     /// Turns the handle into one that aborts the task when dropped.
     ///
     /// ```

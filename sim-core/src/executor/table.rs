@@ -51,6 +51,8 @@ pub(crate) struct TaskEntry {
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
     pub(crate) waker: Waker,
     pub(crate) join_waker: Option<Waker>,
+    /// When the task finished, as a position in the run's completion order (from 1).
+    pub(crate) finished: Option<u64>,
 }
 
 /// Every live task, and which of them are runnable.
@@ -58,6 +60,7 @@ pub(crate) struct TaskTable {
     slab: Slab<TaskEntry>,
     runnable: RunnableSet,
     next_id: u64,
+    completions: u64,
 }
 
 /// What the table needs to insert a task.
@@ -73,6 +76,7 @@ impl TaskTable {
             slab: Slab::new(),
             runnable: RunnableSet::default(),
             next_id: 0,
+            completions: 0,
         }
     }
 
@@ -95,6 +99,7 @@ impl TaskTable {
             cell: task.cell,
             waker: TaskWaker::waker(ready, inbox),
             join_waker: None,
+            finished: None,
         });
         self.runnable.push(ready);
         ready
@@ -169,6 +174,15 @@ impl TaskTable {
             .collect();
         blocked.sort_by_key(|e| e.id);
         blocked
+    }
+
+    /// Marks the task at `key` done, stamping its place in the completion order.
+    pub(crate) fn mark_done(&mut self, key: usize) -> &mut TaskEntry {
+        self.completions += 1;
+        let entry = &mut self.slab[key];
+        entry.phase = Phase::Done;
+        entry.finished = Some(self.completions);
+        entry
     }
 
     pub(crate) fn len(&self) -> usize {

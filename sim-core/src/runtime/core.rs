@@ -495,8 +495,7 @@ impl Core {
             task: ready.id,
             outcome,
         });
-        let entry = st.tasks.entry(ready.key);
-        entry.phase = Phase::Done;
+        let entry = st.tasks.mark_done(ready.key);
         entry.waker = waker;
         match entry.handle {
             Handle::Attached => {
@@ -647,6 +646,15 @@ impl Core {
         }
         entry.abort_requested = true;
         st.tasks.wake(ready);
+    }
+
+    /// The task's place in the run's completion order, once it has finished.
+    pub(crate) fn finish_order(&self, ready: Ready) -> Option<u64> {
+        self.state
+            .borrow()
+            .tasks
+            .get(ready.key, ready.id)
+            .and_then(|e| e.finished)
     }
 
     pub(crate) fn is_finished(&self, ready: Ready) -> bool {

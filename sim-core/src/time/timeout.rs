@@ -142,6 +142,10 @@ pub struct Elapsed {
 }
 
 impl Elapsed {
+    pub(crate) fn new(deadline: Instant) -> Elapsed {
+        Elapsed { deadline }
+    }
+
     /// The deadline that passed.
     ///
     /// ```
