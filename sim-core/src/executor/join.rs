@@ -8,7 +8,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::callbacks::DoneInfo;
 use super::{Ready, TaskId};
+use crate::runtime::Outcome;
 use crate::runtime::core::Core;
 
 /// Whether a handle can still take its task's output.
@@ -38,6 +40,8 @@ pub struct JoinHandle<T> {
     core: Rc<Core>,
     ready: Ready,
     claim: Claim,
+    /// How the task finished, once this handle took its output.
+    taken_outcome: Option<Outcome>,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -47,6 +51,7 @@ impl<T> JoinHandle<T> {
             core,
             ready,
             claim: Claim::Pending,
+            taken_outcome: None,
             _output: PhantomData,
         }
     }
@@ -105,6 +110,42 @@ impl<T> JoinHandle<T> {
             Claim::Pending => self.core.finish_order(self.ready),
             Claim::Taken => None,
         }
+    }
+
+    /// Runs `callback` once the task has finished, as a scheduled step of its own (asyncio's
+    /// `add_done_callback`). Callbacks of one task run in registration order; one registered
+    /// after the task finished runs soon after. The callback learns the task's id and how it
+    /// finished; the output itself stays with the handle.
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use sim::Outcome;
+    ///
+    /// sim::Runtime::new(5).block_on(async {
+    ///     let log = Rc::new(RefCell::new(Vec::new()));
+    ///     let task = sim::spawn(async { 1 });
+    ///     for name in ["first", "second"] {
+    ///         let log = Rc::clone(&log);
+    ///         task.on_done(move |done| log.borrow_mut().push((name, done.outcome)));
+    ///     }
+    ///     assert_eq!(task.await.unwrap(), 1);
+    ///     sim::time::sleep(sim::time::Duration::from_millis(1)).await; // let the callbacks run
+    ///     assert_eq!(*log.borrow(), [("first", Outcome::Returned), ("second", Outcome::Returned)]);
+    /// }).unwrap();
+    /// ```
+    pub fn on_done(&self, callback: impl FnOnce(DoneInfo) + 'static) {
+        let known = match self.claim {
+            Claim::Taken => self.taken_outcome,
+            Claim::Pending => None,
+        };
+        self.core.on_done(self.ready, known, Box::new(callback));
+    }
+
+    /// Another handle to the same task, for a task group; `None` if the task is gone.
+    pub(crate) fn second_claim(&self) -> Option<JoinHandle<T>> {
+        (self.claim == Claim::Pending && self.core.add_claim(self.ready))
+            .then(|| JoinHandle::new(Rc::clone(&self.core), self.ready))
     }
 
     /// Turns the handle into one that aborts the task when dropped.
@@ -166,7 +207,13 @@ impl<T: 'static> Future for JoinHandle<T> {
             Poll::Pending => Poll::Pending,
             Poll::Ready(()) => {
                 self.claim = Claim::Taken;
-                Poll::Ready(output.expect("a finished task yields its output once"))
+                self.taken_outcome = Some(match &output {
+                    Some(Ok(_)) => Outcome::Returned,
+                    Some(Err(e)) if e.is_panic() => Outcome::Panicked,
+                    _ => Outcome::Cancelled,
+                });
+                // `None`: another handle of the same task (its task group's) took the output.
+                Poll::Ready(output.unwrap_or_else(|| Err(JoinError::claimed(self.ready.id))))
             }
         }
     }
@@ -305,6 +352,8 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
+    /// Another handle of the task (its task group's) took the output first.
+    Claimed,
     Panic {
         payload: Box<dyn Any + Send>,
         message: String,
@@ -316,6 +365,13 @@ impl JoinError {
         JoinError {
             id,
             repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn claimed(id: TaskId) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Claimed,
         }
     }
 
@@ -373,7 +429,7 @@ impl JoinError {
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             Repr::Panic { message, .. } => Some(message),
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::Claimed => None,
         }
     }
 
@@ -406,7 +462,7 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
         match self.repr {
             Repr::Panic { payload, .. } => Ok(payload),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled | Repr::Claimed => Err(self),
         }
     }
 }
@@ -415,6 +471,13 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Claimed => {
+                write!(
+                    f,
+                    "task {}'s output was already taken by its task group",
+                    self.id
+                )
+            }
             Repr::Panic { message, .. } => write!(f, "task {} panicked: {message}", self.id),
         }
     }
@@ -424,6 +487,7 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Claimed => write!(f, "JoinError::Claimed({})", self.id),
             Repr::Panic { message, .. } => write!(f, "JoinError::Panic({}, {message:?})", self.id),
         }
     }

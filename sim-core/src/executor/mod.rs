@@ -1,5 +1,6 @@
 //! Task storage and execution: the task table, the runnable set, wakers and join handles.
 
+pub(crate) mod callbacks;
 pub(crate) mod cell;
 mod id;
 pub(crate) mod join;
@@ -7,6 +8,7 @@ mod runnable;
 pub(crate) mod table;
 pub(crate) mod waker;
 
+pub use callbacks::DoneInfo;
 pub use id::TaskId;
 pub use join::{AbortOnDrop, Cancel, JoinError, JoinHandle};
 pub(crate) use runnable::{Ready, RunnableSet};

@@ -8,8 +8,8 @@
 //! - `Done`: the cell holds the output.
 //!
 //! An entry leaves the table when it is `Done` and no join handle can still take its output:
-//! at completion if the handle was dropped (detached), otherwise when the handle takes the
-//! output or is dropped. So the table holds live tasks and unclaimed outputs, never history.
+//! at completion if every handle was dropped (detached), otherwise when the last handle takes
+//! the output or is dropped. A task usually has one handle; a task group keeps a second. So the table holds live tasks and unclaimed outputs, never history.
 
 use std::panic::Location;
 use std::pin::Pin;
@@ -22,6 +22,7 @@ use super::TaskId;
 use super::cell::AnyTask;
 use super::runnable::{Ready, RunnableSet};
 use super::waker::{Inbox, TaskWaker};
+use crate::runtime::Outcome;
 
 /// Where a task is in its life; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,19 +33,14 @@ pub(crate) enum Phase {
     Done,
 }
 
-/// Whether a join handle still refers to the task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Handle {
-    Attached,
-    Detached,
-}
-
 pub(crate) struct TaskEntry {
     pub(crate) id: TaskId,
     pub(crate) name: Option<Box<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) phase: Phase,
-    pub(crate) handle: Handle,
+    /// Join handles that can still take the output (a task group holds a second one); at
+    /// zero the task is detached.
+    pub(crate) claims: u32,
     pub(crate) abort_requested: bool,
     /// `None` while the task is being polled, and always for the `block_on` future, which
     /// lives on the caller's stack.
@@ -53,6 +49,8 @@ pub(crate) struct TaskEntry {
     pub(crate) join_waker: Option<Waker>,
     /// When the task finished, as a position in the run's completion order (from 1).
     pub(crate) finished: Option<u64>,
+    /// How the task finished.
+    pub(crate) outcome: Option<Outcome>,
 }
 
 /// Every live task, and which of them are runnable.
@@ -94,12 +92,13 @@ impl TaskTable {
             name: task.name,
             spawned_at: task.spawned_at,
             phase: Phase::Queued,
-            handle: Handle::Attached,
+            claims: 1,
             abort_requested: false,
             cell: task.cell,
             waker: TaskWaker::waker(ready, inbox),
             join_waker: None,
             finished: None,
+            outcome: None,
         });
         self.runnable.push(ready);
         ready
@@ -177,11 +176,12 @@ impl TaskTable {
     }
 
     /// Marks the task at `key` done, stamping its place in the completion order.
-    pub(crate) fn mark_done(&mut self, key: usize) -> &mut TaskEntry {
+    pub(crate) fn mark_done(&mut self, key: usize, outcome: Outcome) -> &mut TaskEntry {
         self.completions += 1;
         let entry = &mut self.slab[key];
         entry.phase = Phase::Done;
         entry.finished = Some(self.completions);
+        entry.outcome = Some(outcome);
         entry
     }
 

@@ -58,6 +58,7 @@ impl Builder {
                 record_events: false,
                 horizon: None,
                 chaos: false,
+                blocking_threads: 1,
             },
         }
     }
@@ -218,6 +219,26 @@ impl Builder {
     /// ```
     pub fn chaos(mut self, on: bool) -> Builder {
         self.config.chaos = on;
+        self
+    }
+
+    /// Workers of the simulated pool behind [`task::spawn_blocking`](crate::task::spawn_blocking):
+    /// at most this many blocking jobs overlap (default 1; 0 acts as 1).
+    ///
+    /// ```
+    /// use sim::time::Duration;
+    ///
+    /// let mut rt = sim::Builder::new().blocking_threads(2).build();
+    /// rt.block_on(async {
+    ///     let jobs: Vec<_> = (0..10)
+    ///         .map(|i| sim::task::spawn_blocking(Duration::from_secs(1), move || i))
+    ///         .collect();
+    ///     for j in jobs { j.await.unwrap(); }
+    ///     assert_eq!(sim::time::elapsed(), Duration::from_secs(5)); // ten 1 s jobs, two at a time
+    /// }).unwrap();
+    /// ```
+    pub fn blocking_threads(mut self, threads: usize) -> Builder {
+        self.config.blocking_threads = threads.max(1);
         self
     }
 

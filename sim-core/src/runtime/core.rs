@@ -21,14 +21,17 @@ use crate::error::{
     Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,
     SimError, StepLimit, TaskInfo, TimeLimit,
 };
+use crate::executor::callbacks::{Callbacks, DoneCallback, DoneInfo};
 use crate::executor::cell::{AnyTask, Stage, TaskPoll};
 use crate::executor::join::JoinHandle;
-use crate::executor::table::{Handle, NewTask, Phase, TaskEntry, TaskTable};
+use crate::executor::table::{NewTask, Phase, TaskEntry, TaskTable};
 use crate::executor::waker::Inbox;
 use crate::executor::{Ready, TaskId};
+use crate::runtime::context;
 use crate::runtime::event::{Event, EventKind, Outcome};
 use crate::sched::rng::{SimRng, Stream};
 use crate::sched::{ReplayError, Schedule, Scheduler, Strategy};
+use crate::sync::Semaphore;
 use crate::time::Instant;
 use crate::time::queue::{TimerKey, TimerQueue};
 
@@ -56,6 +59,8 @@ pub(crate) struct Config {
     pub(crate) horizon: Option<u64>,
     /// Whether ready operations of `sim::sync` may yield anyway.
     pub(crate) chaos: bool,
+    /// Workers of the simulated pool behind `spawn_blocking`.
+    pub(crate) blocking_threads: usize,
 }
 
 /// The next thing the run loop must do.
@@ -83,6 +88,7 @@ pub(crate) struct State {
     /// the next scheduling point.
     failure: Option<SimError>,
     events: Vec<Event>,
+    callbacks: Callbacks,
     /// Scratch buffers, kept to avoid allocating per step.
     woken: Vec<Ready>,
     due: Vec<Waker>,
@@ -91,6 +97,8 @@ pub(crate) struct State {
 pub(crate) struct Core {
     state: RefCell<State>,
     inbox: Arc<Inbox>,
+    /// The simulated pool behind `spawn_blocking`, made on first use.
+    blocking: RefCell<Option<Rc<Semaphore>>>,
 }
 
 impl State {
@@ -174,10 +182,12 @@ impl Core {
                 current: None,
                 failure: None,
                 events: Vec::new(),
+                callbacks: Callbacks::default(),
                 woken: Vec::new(),
                 due: Vec::new(),
             }),
             inbox: Arc::new(Inbox::new()),
+            blocking: RefCell::new(None),
         })
     }
 
@@ -236,6 +246,16 @@ impl Core {
                 true
             }
         }
+    }
+
+    /// The semaphore bounding how many `spawn_blocking` jobs overlap.
+    pub(crate) fn blocking_pool(&self) -> Rc<Semaphore> {
+        let threads = self.state.borrow().config.blocking_threads;
+        Rc::clone(
+            self.blocking
+                .borrow_mut()
+                .get_or_insert_with(|| Rc::new(Semaphore::new(threads))),
+        )
     }
 
     /// Moves the clock forward by `d` (a task's explicit `advance`).
@@ -495,29 +515,77 @@ impl Core {
             task: ready.id,
             outcome,
         });
-        let entry = st.tasks.mark_done(ready.key);
+        let entry = st.tasks.mark_done(ready.key, outcome);
         entry.waker = waker;
-        match entry.handle {
-            Handle::Attached => {
-                entry.cell = cell;
-                let join_waker = entry.join_waker.take();
-                drop(st);
-                if let Some(w) = join_waker {
-                    w.wake();
-                }
+        let drain = st.callbacks.task_done(DoneInfo {
+            id: ready.id,
+            outcome,
+        });
+        let entry = st.tasks.entry(ready.key);
+        if entry.claims > 0 {
+            entry.cell = cell;
+            let join_waker = entry.join_waker.take();
+            drop(st);
+            if let Some(w) = join_waker {
+                w.wake();
             }
-            Handle::Detached => {
-                let entry = st.tasks.remove(ready.key);
-                if let TaskPoll::Panicked(message) = result
-                    && st.config.unobserved_panic == UnobservedPanic::FailRun
-                    && st.failure.is_none()
-                {
-                    st.failure = Some(st.panicked(&entry, message, PanicReason::Detached));
-                }
-                drop(st);
-                drop((entry, cell));
+        } else {
+            let entry = st.tasks.remove(ready.key);
+            if let TaskPoll::Panicked(message) = result
+                && st.config.unobserved_panic == UnobservedPanic::FailRun
+                && st.failure.is_none()
+            {
+                st.failure = Some(st.panicked(&entry, message, PanicReason::Detached));
             }
+            drop(st);
+            drop((entry, cell));
         }
+        if drain {
+            self.spawn_callback_drainer(ready.id);
+        }
+    }
+
+    // ---- done callbacks ---------------------------------------------------------------
+
+    /// Registers a callback to run, as a scheduled step, once the task has finished. `known`
+    /// is the outcome when the caller already knows the task finished.
+    pub(crate) fn on_done(&self, ready: Ready, known: Option<Outcome>, callback: DoneCallback) {
+        let drain = {
+            let mut st = self.state.borrow_mut();
+            let outcome =
+                known.or_else(|| st.tasks.get(ready.key, ready.id).and_then(|e| e.outcome));
+            let done = outcome.map(|outcome| DoneInfo {
+                id: ready.id,
+                outcome,
+            });
+            st.callbacks.register(ready.id, done, callback)
+        };
+        if drain {
+            self.spawn_callback_drainer(ready.id);
+        }
+    }
+
+    /// Spawns the detached task that runs a finished task's callbacks in registration order.
+    fn spawn_callback_drainer(&self, id: TaskId) {
+        let future = async move {
+            loop {
+                let next = context::with_core("done callbacks", |core| {
+                    core.state.borrow_mut().callbacks.next(id)
+                });
+                match next {
+                    Some((callback, info)) => callback(info),
+                    None => break,
+                }
+            }
+        };
+        let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
+        let name = Some(format!("done callbacks of {id}").into_boxed_str());
+        let ready = self.insert(NewTask {
+            name,
+            spawned_at: Location::caller(),
+            cell: Some(cell),
+        });
+        self.state.borrow_mut().tasks.entry(ready.key).claims = 0;
     }
 
     /// After the `block_on` future returned or panicked: removes its entry.
@@ -602,12 +670,28 @@ impl Core {
             drop(old);
             return Poll::Pending;
         }
-        let mut cell = entry.cell.take().expect("a finished task holds its output");
-        cell.as_mut().take_output(dst);
-        let entry = st.tasks.remove(ready.key);
-        drop(st);
-        drop((entry, cell));
+        if let Some(cell) = entry.cell.as_mut() {
+            cell.as_mut().take_output(dst);
+        }
+        entry.claims -= 1;
+        if entry.claims == 0 {
+            let entry = st.tasks.remove(ready.key);
+            drop(st);
+            drop(entry);
+        }
         Poll::Ready(())
+    }
+
+    /// Another join handle for the same task (for a task group). `false` if the task is gone.
+    pub(crate) fn add_claim(&self, ready: Ready) -> bool {
+        let mut st = self.state.borrow_mut();
+        match st.tasks.get_mut(ready.key, ready.id) {
+            Some(entry) => {
+                entry.claims += 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// A join handle was dropped without taking the output.
@@ -616,8 +700,11 @@ impl Core {
         let Some(entry) = st.tasks.get_mut(ready.key, ready.id) else {
             return;
         };
+        entry.claims -= 1;
+        if entry.claims > 0 {
+            return;
+        }
         if entry.phase != Phase::Done {
-            entry.handle = Handle::Detached;
             let join_waker = entry.join_waker.take();
             drop(st);
             drop(join_waker);
@@ -705,8 +792,12 @@ impl Core {
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
                 continue;
             }
+            let pool = self.blocking.borrow_mut().take();
+            drop(pool);
+            let callbacks = std::mem::take(&mut self.state.borrow_mut().callbacks);
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(callbacks)));
             let timers = std::mem::take(&mut self.state.borrow_mut().timers);
-            if timers.is_empty() {
+            if timers.is_empty() && self.state.borrow().tasks.len() == 0 {
                 break;
             }
             // Dropping a waker may spawn a task: go round again until both are empty.

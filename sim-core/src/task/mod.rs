@@ -1,15 +1,19 @@
 //! Spawning tasks and asking about the current one.
 
+mod blocking;
 mod builder;
+mod group;
 mod yield_now;
 
 use std::future::Future;
 use std::panic::Location;
 
+pub use blocking::spawn_blocking;
 pub use builder::Builder;
+pub use group::{GroupError, TaskGroup};
 pub use yield_now::{YieldNow, yield_now};
 
-pub use crate::executor::{AbortOnDrop, Cancel, JoinError, JoinHandle, TaskId};
+pub use crate::executor::{AbortOnDrop, Cancel, DoneInfo, JoinError, JoinHandle, TaskId};
 use crate::runtime::context;
 
 /// Spawns `future` as a new task of the current run and returns its [`JoinHandle`].
