@@ -111,5 +111,11 @@ pub use sched::{
 };
 pub use task::spawn;
 
+#[doc(hidden)]
+pub mod __private {
+    //! Items the exported macros expand to; not a public API.
+    pub use crate::combinators::select::{Branch, BranchFuture, select_branches};
+}
+
 #[doc = include_str!("test_attr.md")]
 pub use sim_macros::test;

@@ -2,6 +2,7 @@
 
 mod as_completed;
 mod gather;
+pub(crate) mod select;
 mod wait;
 mod wait_for;
 

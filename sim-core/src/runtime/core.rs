@@ -30,7 +30,7 @@ use crate::executor::{Ready, TaskId};
 use crate::runtime::context;
 use crate::runtime::event::{Event, EventKind, Outcome};
 use crate::sched::rng::{SimRng, Stream};
-use crate::sched::{ReplayError, Schedule, Scheduler, Strategy};
+use crate::sched::{DecisionKind, ReplayError, Schedule, Scheduler, Strategy};
 use crate::sync::Semaphore;
 use crate::time::Instant;
 use crate::time::queue::{TimerKey, TimerQueue};
@@ -233,17 +233,26 @@ impl Core {
     /// Chaos mode: whether a ready operation should yield once anyway. The answer is a
     /// recorded decision, so replay reproduces it.
     pub(crate) fn chaos_yield(&self) -> bool {
-        let mut st = self.state.borrow_mut();
-        if !st.config.chaos {
+        if !self.state.borrow().config.chaos {
             return false;
         }
-        match st.scheduler.pick_chaos() {
-            Ok(pick) => st.decide(pick) == 1,
+        self.choose(DecisionKind::Chaos, 2) == 1
+    }
+
+    /// A recorded choice among `options` made on behalf of program code (chaos, select!).
+    /// A replay mismatch ends the run at its next scheduling point; meanwhile 0 is returned.
+    pub(crate) fn choose(&self, kind: DecisionKind, options: usize) -> usize {
+        if options < 2 {
+            return 0;
+        }
+        let mut st = self.state.borrow_mut();
+        match st.scheduler.pick(kind, options) {
+            Ok(pick) => st.decide(pick),
             Err(e) => {
                 if st.failure.is_none() {
                     st.failure = Some(st.replay_error(e));
                 }
-                true
+                0
             }
         }
     }
@@ -337,7 +346,7 @@ impl Core {
                 let mut order = std::collections::VecDeque::from(due);
                 let mut fire = Vec::with_capacity(order.len());
                 while order.len() > 1 {
-                    let pick = match st.scheduler.pick_timer(order.len()) {
+                    let pick = match st.scheduler.pick(DecisionKind::Timer, order.len()) {
                         Ok(pick) => st.decide(pick),
                         Err(e) => {
                             let error = st.replay_error(e);

@@ -1,7 +1,7 @@
 //! `Strategy::Fifo`: always the first option, so tasks run in the order they became runnable
 //! and tied timers fire in the order they were armed.
 
-use super::{ReplayError, Scheduler};
+use super::{DecisionKind, ReplayError, Scheduler};
 use crate::executor::RunnableSet;
 
 pub(crate) struct Fifo;
@@ -11,11 +11,7 @@ impl Scheduler for Fifo {
         Ok(0)
     }
 
-    fn pick_timer(&mut self, _tied: usize) -> Result<usize, ReplayError> {
-        Ok(0)
-    }
-
-    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
+    fn pick(&mut self, _kind: DecisionKind, _options: usize) -> Result<usize, ReplayError> {
         Ok(0)
     }
 }

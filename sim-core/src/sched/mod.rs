@@ -163,6 +163,8 @@ pub enum DecisionKind {
     Timer,
     /// Whether a ready operation yields once anyway (chaos mode).
     Chaos,
+    /// Which branch of a `select!` is polled first.
+    Select,
 }
 
 impl fmt::Display for DecisionKind {
@@ -171,6 +173,7 @@ impl fmt::Display for DecisionKind {
             DecisionKind::Task => "which task runs next",
             DecisionKind::Timer => "which tied timer fires next",
             DecisionKind::Chaos => "whether a ready operation yields (chaos mode)",
+            DecisionKind::Select => "which select! branch is polled first",
         })
     }
 }
@@ -186,11 +189,10 @@ pub(crate) trait Scheduler {
     /// Index into `runnable` (in its iteration order) of the task to poll next.
     fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError>;
 
-    /// Index, among `tied` timers in the order they were armed, of the one to fire next.
-    fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError>;
-
-    /// Chaos mode: whether a ready operation yields once anyway (1) or proceeds (0).
-    fn pick_chaos(&mut self) -> Result<usize, ReplayError>;
+    /// Any other choice, among `options` (at least two): which of several tied timers fires
+    /// next (in arming order), whether a ready operation yields in chaos mode (0 = proceeds,
+    /// 1 = yields), which `select!` branch is polled first.
+    fn pick(&mut self, kind: DecisionKind, options: usize) -> Result<usize, ReplayError>;
 
     /// After a run ends normally: an error if the strategy expected more decisions.
     fn finish(&self) -> Result<(), ReplayError> {

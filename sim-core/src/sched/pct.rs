@@ -13,7 +13,7 @@
 //! seeds of the same test. Tied timers are ordered uniformly at random.
 
 use super::rng::{SimRng, Stream};
-use super::{ReplayError, Scheduler};
+use super::{DecisionKind, ReplayError, Scheduler};
 use crate::executor::{RunnableSet, TaskId};
 
 /// The depth used when `pct` is named without one.
@@ -97,11 +97,7 @@ impl Scheduler for Pct {
         Ok(best)
     }
 
-    fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError> {
-        Ok(self.rng.below(tied as u32) as usize)
-    }
-
-    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
-        Ok(self.rng.below(2) as usize)
+    fn pick(&mut self, _kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
+        Ok(self.rng.below(options as u32) as usize)
     }
 }

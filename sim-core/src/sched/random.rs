@@ -1,7 +1,7 @@
 //! `Strategy::Random`: each choice uniform among its options, drawn from the seed.
 
 use super::rng::{SimRng, Stream};
-use super::{ReplayError, Scheduler};
+use super::{DecisionKind, ReplayError, Scheduler};
 use crate::executor::RunnableSet;
 
 pub(crate) struct Random {
@@ -21,11 +21,7 @@ impl Scheduler for Random {
         Ok(self.rng.below(runnable.len() as u32) as usize)
     }
 
-    fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError> {
-        Ok(self.rng.below(tied as u32) as usize)
-    }
-
-    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
-        Ok(self.rng.below(2) as usize)
+    fn pick(&mut self, _kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
+        Ok(self.rng.below(options as u32) as usize)
     }
 }

@@ -46,12 +46,8 @@ impl Scheduler for Replay {
         self.take(DecisionKind::Task, runnable.len())
     }
 
-    fn pick_timer(&mut self, tied: usize) -> Result<usize, ReplayError> {
-        self.take(DecisionKind::Timer, tied)
-    }
-
-    fn pick_chaos(&mut self) -> Result<usize, ReplayError> {
-        self.take(DecisionKind::Chaos, 2)
+    fn pick(&mut self, kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
+        self.take(kind, options)
     }
 
     fn finish(&self) -> Result<(), ReplayError> {
