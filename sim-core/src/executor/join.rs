@@ -35,7 +35,6 @@ enum Claim {
 ///     assert_eq!(handle.await.unwrap(), 42);
 /// }).unwrap();
 /// ```
-#[must_use = "dropping a JoinHandle detaches the task; await it, or call `abort`"]
 pub struct JoinHandle<T> {
     core: Rc<Core>,
     ready: Ready,

@@ -62,6 +62,7 @@ impl Builder {
     /// }).unwrap();
     /// ```
     #[track_caller]
+    #[must_use = "dropping the JoinHandle detaches the task (it keeps running); await it, or call `abort`"]
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,

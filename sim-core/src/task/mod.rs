@@ -41,6 +41,7 @@ use crate::runtime::context;
 /// }).unwrap();
 /// ```
 #[track_caller]
+#[must_use = "dropping the JoinHandle detaches the task (it keeps running); await it, or call `abort`"]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
