@@ -90,8 +90,7 @@ fn chaos_keeps_mutual_exclusion() {
                 for t in tasks {
                     t.await.unwrap();
                 }
-                let total = *counter.lock().await;
-                total
+                *counter.lock().await
             })
             .unwrap();
         assert_eq!(total, 12, "seed {seed}");
