@@ -11,6 +11,7 @@
 //! | `SIM_JOBS` | seeds run on this many threads | integer >= 1 | `Check` |
 //! | `SIM_CHECK_DETERMINISM` | run each seed twice, compare the event logs | `1`/`0`, `true`/`false` | `Check` |
 //! | `SIM_VERBOSE` | print a summary line when a test passes | `1`/`0`, `true`/`false` | `Check` |
+//! | `SIM_SHRINK` | shrink a failing schedule (default on) | `1`/`0`, `true`/`false` | `Check` |
 //!
 //! A variable that is set but malformed is an [`EnvError`] naming the variable, the value and
 //! what was expected; nothing falls back to a default silently. An empty value counts as set.
@@ -136,6 +137,7 @@ pub(crate) struct EnvSettings {
     pub(crate) jobs: Option<usize>,
     pub(crate) check_determinism: Option<bool>,
     pub(crate) verbose: Option<bool>,
+    pub(crate) shrink: Option<bool>,
 }
 
 impl EnvSettings {
@@ -168,6 +170,7 @@ impl EnvSettings {
             jobs: field("SIM_JOBS").parse(|v| parse_count(v, 1).map(|n| n as usize))?,
             check_determinism: field("SIM_CHECK_DETERMINISM").parse(parse_bool)?,
             verbose: field("SIM_VERBOSE").parse(parse_bool)?,
+            shrink: field("SIM_SHRINK").parse(parse_bool)?,
         })
     }
 }

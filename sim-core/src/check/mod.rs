@@ -24,6 +24,7 @@
 //! | `SIM_SCHEDULE` | replay this schedule (needs `SIM_SEED`) | as printed, `v1:...` |
 //! | `SIM_CHECK_DETERMINISM` | run each seed twice and compare the event logs | `1`/`0`, `true`/`false` |
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
+//! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
 //!
 //! With `SIM_JOBS`, the failure reported is the one with the lowest seed position, whatever
 //! the threads' timing, so the report is the same as with one thread.
@@ -67,8 +68,12 @@
 //! assert!(report.contains("SIM_SEED=0x"), "{report}");
 //! ```
 
+mod quiet;
 mod report;
 mod seeds;
+mod shrink;
+
+use shrink::{Attempt, Budget, Signature};
 
 use std::collections::HashSet;
 use std::fmt;
@@ -79,7 +84,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-pub use report::{Failure, FailureKind};
+pub use report::{Failure, FailureKind, ShrunkSchedule};
 pub use seeds::seed_for;
 
 pub use crate::env::Shard;
@@ -130,6 +135,7 @@ pub struct Check {
     schedule: Option<Schedule>,
     check_determinism: bool,
     verbose: bool,
+    shrink: bool,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -208,6 +214,7 @@ impl Check {
             schedule: None,
             check_determinism: false,
             verbose: false,
+            shrink: true,
             env_error: None,
             caller: None,
         }
@@ -390,6 +397,19 @@ impl Check {
         self
     }
 
+    /// Whether to shrink a failing schedule (on by default): search for a run that fails the
+    /// same way with fewer preemptions, then fewer steps, and report it beside the original.
+    /// Shrinking stops after 2000 runs or 10 s.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().shrink(false);
+    /// # drop(check);
+    /// ```
+    pub fn shrink(mut self, on: bool) -> Check {
+        self.shrink = on;
+        self
+    }
+
     /// Print a one-line summary to stderr when the check passes.
     ///
     /// ```
@@ -460,6 +480,9 @@ impl Check {
         }
         if let Some(on) = env.verbose {
             self.verbose = on;
+        }
+        if let Some(on) = env.shrink {
+            self.shrink = on;
         }
         self
     }
@@ -544,9 +567,15 @@ impl Check {
                 .map(|p| (Some(p), seed_for(&self.name, p)))
                 .collect(),
         };
-        let summary = self
-            .run_targets(&targets, horizon, &test)
-            .map_err(CheckError::Failed)?;
+        let summary = match self.run_targets(&targets, horizon, &test) {
+            Ok(summary) => summary,
+            Err(mut failure) => {
+                if self.shrink {
+                    self.shrink_failure(&mut failure, horizon, &test);
+                }
+                return Err(CheckError::Failed(failure));
+            }
+        };
         if self.verbose {
             eprintln!(
                 "sim: `{}` passed: {} seeds, {} distinct schedules, {} steps, strategy {}, {:.2?}",
@@ -577,9 +606,61 @@ impl Check {
             return Ok(None); // the probe itself runs with the default horizon
         }
         let run = self
-            .run_seed(Some(0), probe, None, test)
+            .run_seed(Some(0), probe, None, None, test)
             .map_err(CheckError::Failed)?;
         Ok(Some(run.decisions.max(1)))
+    }
+
+    /// Looks for a smaller schedule failing the same way; see [`Check::shrink`].
+    fn shrink_failure<F, Fut>(&self, failure: &mut Failure, horizon: Option<u64>, test: &F)
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let signature = Signature::of(&failure.kind);
+        if !signature.shrinkable() || failure.schedule.is_empty() {
+            return;
+        }
+        let horizon = if failure.position == Some(0) {
+            None
+        } else {
+            horizon
+        };
+        let original = Attempt {
+            signature: Some(signature),
+            schedule: failure.schedule.clone(),
+            preemptions: failure.preemptions,
+            steps: failure.at.step,
+        };
+        let (position, seed) = (failure.position, failure.seed);
+        let shrunk = shrink::shrink(&original, Budget::default(), |candidate| {
+            let run = || self.run_seed(position, seed, horizon, Some(&candidate), test);
+            match quiet::quietly(run) {
+                Ok(_) => Attempt {
+                    signature: None,
+                    schedule: candidate,
+                    preemptions: u64::MAX,
+                    steps: u64::MAX,
+                },
+                Err(f) => Attempt {
+                    signature: Some(Signature::of(&f.kind)),
+                    schedule: f.schedule.clone(),
+                    preemptions: f.preemptions,
+                    steps: f.at.step,
+                },
+            }
+        });
+        if shrunk.best.size() < original.size() {
+            let replay = self.replay_command(seed, Some(&shrunk.best.schedule), false);
+            failure.shrunk = Some(ShrunkSchedule {
+                schedule: shrunk.best.schedule,
+                preemptions: shrunk.best.preemptions,
+                steps: shrunk.best.steps,
+                attempts: shrunk.attempts,
+                replay,
+            });
+        }
     }
 
     fn run_targets<F, Fut>(
@@ -611,7 +692,7 @@ impl Check {
                 }
                 let (position, seed) = targets[index];
                 let horizon = if position == Some(0) { None } else { horizon };
-                match self.run_seed(position, seed, horizon, test) {
+                match self.run_seed(position, seed, horizon, None, test) {
                     Ok(run) => {
                         steps.fetch_add(run.steps, Ordering::Relaxed);
                         schedules
@@ -655,7 +736,7 @@ impl Check {
         })
     }
 
-    fn builder(&self, seed: u64, horizon: Option<u64>) -> Builder {
+    fn builder(&self, seed: u64, horizon: Option<u64>, guide: Option<&Schedule>) -> Builder {
         let strategy = match &self.schedule {
             Some(schedule) => Strategy::Replay(schedule.clone()),
             None => self.strategy.clone(),
@@ -671,6 +752,9 @@ impl Check {
         if let Some(h) = horizon {
             builder = builder.horizon(h);
         }
+        if let Some(guide) = guide {
+            builder = builder.guide(guide.clone());
+        }
         builder
     }
 
@@ -682,6 +766,7 @@ impl Check {
         position: Option<u64>,
         seed: u64,
         horizon: Option<u64>,
+        guide: Option<&Schedule>,
         test: &F,
     ) -> Result<SeedRun, Box<Failure>>
     where
@@ -689,8 +774,9 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        let run =
-            std::panic::AssertUnwindSafe(|| self.run_seed_inner(position, seed, horizon, test));
+        let run = std::panic::AssertUnwindSafe(|| {
+            self.run_seed_inner(position, seed, horizon, guide, test)
+        });
         std::panic::catch_unwind(run).unwrap_or_else(|payload| {
             let message = crate::executor::cell::panic_message(&*payload);
             let at = crate::error::RunPoint {
@@ -706,6 +792,7 @@ impl Check {
                 at,
                 None,
                 Schedule::default(),
+                0,
             )))
         })
     }
@@ -716,6 +803,7 @@ impl Check {
         position: Option<u64>,
         seed: u64,
         horizon: Option<u64>,
+        guide: Option<&Schedule>,
         test: &F,
     ) -> Result<SeedRun, Box<Failure>>
     where
@@ -724,7 +812,7 @@ impl Check {
         Fut::Output: TestOutput,
     {
         let caller = self.caller.unwrap_or(Location::caller());
-        let mut rt = self.builder(seed, horizon).build();
+        let mut rt = self.builder(seed, horizon, guide).build();
         let outcome = rt.block_on_at(test(), caller);
         let failure = |kind: FailureKind, rt: &Runtime, task: Option<TaskInfo>| {
             let at = match &kind {
@@ -735,7 +823,15 @@ impl Check {
                     time: rt.elapsed(),
                 },
             };
-            Box::new(self.failure(position, seed, kind, at, task, rt.schedule()))
+            Box::new(self.failure(
+                position,
+                seed,
+                kind,
+                at,
+                task,
+                rt.schedule(),
+                rt.preemptions(),
+            ))
         };
         match outcome {
             Err(error) => {
@@ -754,7 +850,7 @@ impl Check {
             }
         }
         if self.check_determinism {
-            let mut again = self.builder(seed, horizon).build();
+            let mut again = self.builder(seed, horizon, guide).build();
             // The first run passed; the second must too, with the same events.
             let second_passed = matches!(
                 again.block_on_at(test(), caller).map(|o| o.into_outcome()),
@@ -793,6 +889,7 @@ impl Check {
         at: crate::error::RunPoint,
         task: Option<TaskInfo>,
         schedule: Schedule,
+        preemptions: u64,
     ) -> Failure {
         let divergence = matches!(
             &kind,
@@ -815,6 +912,8 @@ impl Check {
             schedule,
             replay,
             replay_schedule,
+            preemptions,
+            shrunk: None,
         }
     }
 

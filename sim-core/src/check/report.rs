@@ -46,6 +46,26 @@ pub struct Failure {
     pub replay: String,
     /// A shell command that replays the recorded schedule.
     pub replay_schedule: String,
+    /// Preemptions in the failing schedule.
+    pub preemptions: u64,
+    /// The smallest schedule found that fails the same way, if shrinking found one.
+    pub shrunk: Option<ShrunkSchedule>,
+}
+
+/// A smaller schedule that fails the same way as the original.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ShrunkSchedule {
+    /// The decisions; strict replay reproduces the failure.
+    pub schedule: Schedule,
+    /// Its preemptions.
+    pub preemptions: u64,
+    /// Steps until the failure.
+    pub steps: u64,
+    /// Candidate runs tried while shrinking.
+    pub attempts: u32,
+    /// A shell command that replays it.
+    pub replay: String,
 }
 
 impl fmt::Display for Failure {
@@ -107,11 +127,27 @@ impl fmt::Display for Failure {
         }
         writeln!(
             f,
-            "  schedule: {} ({} decisions)",
+            "  schedule: {} ({} decisions, {} preemptions)",
             self.schedule,
-            self.schedule.len()
+            self.schedule.len(),
+            self.preemptions
         )?;
+        if let Some(shrunk) = &self.shrunk {
+            writeln!(
+                f,
+                "  shrunk:   {} ({} decisions, {} preemptions, fails at step {}; {} runs tried)",
+                shrunk.schedule,
+                shrunk.schedule.len(),
+                shrunk.preemptions,
+                shrunk.steps,
+                shrunk.attempts
+            )?;
+        }
         writeln!(f, "  replay:   {}", self.replay)?;
-        write!(f, "  replay the schedule: {}", self.replay_schedule)
+        write!(f, "  replay the schedule: {}", self.replay_schedule)?;
+        if let Some(shrunk) = &self.shrunk {
+            write!(f, "\n  replay the shrunk schedule: {}", shrunk.replay)?;
+        }
+        Ok(())
     }
 }

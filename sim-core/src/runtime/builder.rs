@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::Runtime;
 use super::core::{Config, UnobservedPanic};
 use crate::env::{EnvError, EnvSettings};
-use crate::sched::Strategy;
+use crate::sched::{Schedule, Strategy};
 
 /// The default step limit: high enough for any reasonable test, low enough that a task that
 /// never stops yielding fails in about a second instead of hanging the test suite.
@@ -59,6 +59,7 @@ impl Builder {
                 horizon: None,
                 chaos: false,
                 blocking_threads: 1,
+                guide: None,
             },
         }
     }
@@ -258,6 +259,13 @@ impl Builder {
     #[allow(dead_code)] // used by the multi-seed checker
     pub(crate) fn horizon(mut self, decisions: u64) -> Builder {
         self.config.horizon = Some(decisions);
+        self
+    }
+
+    /// Follows `schedule` where it fits and makes the least disruptive choice elsewhere (the
+    /// shrinker's strategy); overrides the strategy.
+    pub(crate) fn guide(mut self, schedule: Schedule) -> Builder {
+        self.config.guide = Some(schedule);
         self
     }
 

@@ -61,6 +61,8 @@ pub(crate) struct Config {
     pub(crate) chaos: bool,
     /// Workers of the simulated pool behind `spawn_blocking`.
     pub(crate) blocking_threads: usize,
+    /// The shrinker's lenient guide, overriding the strategy.
+    pub(crate) guide: Option<Schedule>,
 }
 
 /// The next thing the run loop must do.
@@ -82,6 +84,10 @@ pub(crate) struct State {
     schedule: Schedule,
     /// Decisions about which task runs (the schedule also holds timer and chaos decisions).
     task_decisions: u64,
+    /// Decisions that switched away from the task that ran last while it could still run.
+    preemptions: u64,
+    /// The task polled at the previous step.
+    last_polled: Option<Ready>,
     user_rng: SimRng,
     current: Option<TaskId>,
     /// A failure found outside the run loop (a dropped handle holding a panic), reported at
@@ -166,7 +172,10 @@ impl State {
 
 impl Core {
     pub(crate) fn new(config: Config) -> Rc<Core> {
-        let scheduler = config.strategy.scheduler(config.seed, config.horizon);
+        let scheduler =
+            config
+                .strategy
+                .scheduler(config.seed, config.horizon, config.guide.as_ref());
         let user_rng = SimRng::new(config.seed, Stream::User);
         Rc::new(Core {
             state: RefCell::new(State {
@@ -178,6 +187,8 @@ impl Core {
                 scheduler,
                 schedule: Schedule::default(),
                 task_decisions: 0,
+                preemptions: 0,
+                last_polled: None,
                 user_rng,
                 current: None,
                 failure: None,
@@ -203,6 +214,10 @@ impl Core {
 
     pub(crate) fn steps(&self) -> u64 {
         self.state.borrow().steps
+    }
+
+    pub(crate) fn preemptions(&self) -> u64 {
+        self.state.borrow().preemptions
     }
 
     pub(crate) fn task_decisions(&self) -> u64 {
@@ -387,6 +402,18 @@ impl Core {
                     }));
                 }
                 st.steps += 1;
+                let chosen = st.tasks.runnable().get(index);
+                if let Some(last) = st.last_polled
+                    && last != chosen
+                    && st
+                        .tasks
+                        .get(last.key, last.id)
+                        .is_some_and(|e| e.phase == Phase::Queued)
+                {
+                    st.preemptions += 1;
+                }
+                st.last_polled = Some(chosen);
+                st.scheduler.on_step(chosen.id);
                 let (ready, entry) = st.tasks.start(index);
                 // The task is current while its future is polled or dropped, so its own code
                 // and destructors see their task id.

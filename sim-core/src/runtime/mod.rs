@@ -178,6 +178,19 @@ impl Runtime {
         self.core.schedule()
     }
 
+    /// Scheduling decisions that switched away from the task that ran last while it could
+    /// still run: the measure of how unusual an interleaving is. A run with no preemption
+    /// lets each task run until it waits.
+    ///
+    /// ```
+    /// let mut rt = sim::Builder::new().strategy(sim::Strategy::Fifo).build();
+    /// rt.block_on(async { sim::task::yield_now().await }).unwrap();
+    /// assert_eq!(rt.preemptions(), 0);
+    /// ```
+    pub fn preemptions(&self) -> u64 {
+        self.core.preemptions()
+    }
+
     /// How many of the schedule's decisions chose a task (PCT spreads its change points over
     /// these).
     pub(crate) fn task_decisions(&self) -> u64 {

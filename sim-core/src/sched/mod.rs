@@ -7,6 +7,7 @@
 //! schedule never stores, a forced step.
 
 mod fifo;
+pub(crate) mod guided;
 mod pct;
 mod random;
 mod replay;
@@ -83,7 +84,15 @@ impl Strategy {
         }
     }
 
-    pub(crate) fn scheduler(&self, seed: u64, horizon: Option<u64>) -> Box<dyn Scheduler> {
+    pub(crate) fn scheduler(
+        &self,
+        seed: u64,
+        horizon: Option<u64>,
+        guide: Option<&Schedule>,
+    ) -> Box<dyn Scheduler> {
+        if let Some(schedule) = guide {
+            return Box::new(guided::Guided::new(schedule.clone()));
+        }
         match self {
             Strategy::Random => Box::new(random::Random::new(seed)),
             Strategy::Fifo => Box::new(fifo::Fifo),
@@ -185,6 +194,9 @@ impl fmt::Display for DecisionKind {
 pub(crate) trait Scheduler {
     /// A task was spawned (strategies that rank tasks assign its rank here).
     fn on_spawn(&mut self, _id: TaskId) {}
+
+    /// A task is about to be polled (or cancelled): every step, decision or not.
+    fn on_step(&mut self, _task: TaskId) {}
 
     /// Index into `runnable` (in its iteration order) of the task to poll next.
     fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError>;
