@@ -785,15 +785,13 @@ impl Check {
                 time: Duration::ZERO,
             };
             let kind = FailureKind::Escaped(message);
-            Err(Box::new(self.failure(
-                position,
-                seed,
-                kind,
+            let stop = Stop {
                 at,
-                None,
-                Schedule::default(),
-                0,
-            )))
+                task: None,
+                schedule: Schedule::default(),
+                preemptions: 0,
+            };
+            Err(Box::new(self.failure(position, seed, kind, stop)))
         })
     }
 
@@ -823,15 +821,13 @@ impl Check {
                     time: rt.elapsed(),
                 },
             };
-            Box::new(self.failure(
-                position,
-                seed,
-                kind,
+            let stop = Stop {
                 at,
                 task,
-                rt.schedule(),
-                rt.preemptions(),
-            ))
+                schedule: rt.schedule(),
+                preemptions: rt.preemptions(),
+            };
+            Box::new(self.failure(position, seed, kind, stop))
         };
         match outcome {
             Err(error) => {
@@ -881,16 +877,13 @@ impl Check {
         })
     }
 
-    fn failure(
-        &self,
-        position: Option<u64>,
-        seed: u64,
-        kind: FailureKind,
-        at: crate::error::RunPoint,
-        task: Option<TaskInfo>,
-        schedule: Schedule,
-        preemptions: u64,
-    ) -> Failure {
+    fn failure(&self, position: Option<u64>, seed: u64, kind: FailureKind, stop: Stop) -> Failure {
+        let Stop {
+            at,
+            task,
+            schedule,
+            preemptions,
+        } = stop;
         let divergence = matches!(
             &kind,
             FailureKind::Run(SimError::NonDeterminism(NonDeterminism {
@@ -941,6 +934,14 @@ impl Check {
         }
         command
     }
+}
+
+/// Where and how a failing run stopped.
+struct Stop {
+    at: crate::error::RunPoint,
+    task: Option<TaskInfo>,
+    schedule: Schedule,
+    preemptions: u64,
 }
 
 /// The one task a failure is about, when there is one.
