@@ -5,6 +5,7 @@
 //! | `SIM_SEED` | run exactly this seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) | `Builder`, `Check` |
 //! | `SIM_STRATEGY` | the scheduling strategy | `random`, `fifo`, `pct`, `pct:N` | `Builder`, `Check` |
 //! | `SIM_SCHEDULE` | replay this schedule | as printed, e.g. `v1:0*3,1` | `Builder`, `Check` |
+//! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` | `Builder`, `Check` |
 //! | `SIM_SEEDS` | how many seeds a test runs | integer >= 1 | `Check` |
 //! | `SIM_SEED_START` | index of the first seed | integer | `Check` |
 //! | `SIM_SHARD` | run only shard `i` of `n` of the seeds | `i/n`, `1 <= i <= n` | `Check` |
@@ -138,6 +139,7 @@ pub(crate) struct EnvSettings {
     pub(crate) check_determinism: Option<bool>,
     pub(crate) verbose: Option<bool>,
     pub(crate) shrink: Option<bool>,
+    pub(crate) buggify: Option<bool>,
 }
 
 impl EnvSettings {
@@ -171,6 +173,7 @@ impl EnvSettings {
             check_determinism: field("SIM_CHECK_DETERMINISM").parse(parse_bool)?,
             verbose: field("SIM_VERBOSE").parse(parse_bool)?,
             shrink: field("SIM_SHRINK").parse(parse_bool)?,
+            buggify: field("SIM_BUGGIFY").parse(parse_bool)?,
         })
     }
 }

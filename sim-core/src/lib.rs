@@ -79,6 +79,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod buggify;
 pub mod check;
 mod combinators;
 mod env;

@@ -25,6 +25,7 @@
 //! | `SIM_CHECK_DETERMINISM` | run each seed twice and compare the event logs | `1`/`0`, `true`/`false` |
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
 //! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
+//! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
 //!
 //! With `SIM_JOBS`, the failure reported is the one with the lowest seed position, whatever
 //! the threads' timing, so the report is the same as with one thread.
@@ -136,6 +137,7 @@ pub struct Check {
     check_determinism: bool,
     verbose: bool,
     shrink: bool,
+    buggify: bool,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -215,6 +217,7 @@ impl Check {
             check_determinism: false,
             verbose: false,
             shrink: true,
+            buggify: false,
             env_error: None,
             caller: None,
         }
@@ -410,6 +413,19 @@ impl Check {
         self
     }
 
+    /// Lets [`buggify!`](crate::buggify!) sites fire in every run (off by default).
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(5).buggify(true).run(|| async {
+    ///     let _ = sim::buggify!();
+    /// });
+    /// assert_eq!(summary.seeds_run, 5);
+    /// ```
+    pub fn buggify(mut self, on: bool) -> Check {
+        self.buggify = on;
+        self
+    }
+
     /// Print a one-line summary to stderr when the check passes.
     ///
     /// ```
@@ -483,6 +499,9 @@ impl Check {
         }
         if let Some(on) = env.shrink {
             self.shrink = on;
+        }
+        if let Some(on) = env.buggify {
+            self.buggify = on;
         }
         self
     }
@@ -745,6 +764,7 @@ impl Check {
             .seed(seed)
             .strategy(strategy)
             .max_steps(self.max_steps)
+            .buggify(self.buggify)
             .record_events(self.check_determinism);
         if let Some(max) = self.max_time {
             builder = builder.max_time(max);

@@ -60,6 +60,7 @@ impl Builder {
                 chaos: false,
                 blocking_threads: 1,
                 guide: None,
+                buggify: false,
             },
         }
     }
@@ -72,6 +73,7 @@ impl Builder {
     /// |---|---|---|
     /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
     /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
+    /// | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
     /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`](crate::Schedule)'s `Display`, e.g. `v1:0*3,1` |
     ///
     /// The full list, with the variables the multi-seed checker reads, is in the
@@ -136,6 +138,9 @@ impl Builder {
         }
         if let Some(schedule) = &env.schedule {
             self.config.strategy = Strategy::Replay(schedule.clone());
+        }
+        if let Some(on) = env.buggify {
+            self.config.buggify = on;
         }
         self
     }
@@ -240,6 +245,18 @@ impl Builder {
     /// ```
     pub fn blocking_threads(mut self, threads: usize) -> Builder {
         self.config.blocking_threads = threads.max(1);
+        self
+    }
+
+    /// Lets [`buggify!`](crate::buggify!) sites fire (off by default); see [`buggify`](crate::buggify).
+    ///
+    /// ```
+    /// let mut rt = sim::Builder::new().seed(3).buggify(true).build();
+    /// let fired = rt.block_on(async { (0..100).filter(|_| sim::buggify!(1.0)).count() }).unwrap();
+    /// assert!(fired == 0 || fired == 100); // a site is enabled for the whole run, or not at all
+    /// ```
+    pub fn buggify(mut self, on: bool) -> Builder {
+        self.config.buggify = on;
         self
     }
 

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use crate::buggify::Buggify;
 use crate::error::{
     Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,
     SimError, StepLimit, TaskInfo, TimeLimit,
@@ -63,6 +64,8 @@ pub(crate) struct Config {
     pub(crate) blocking_threads: usize,
     /// The shrinker's lenient guide, overriding the strategy.
     pub(crate) guide: Option<Schedule>,
+    /// Whether `buggify!` sites may fire.
+    pub(crate) buggify: bool,
 }
 
 /// The next thing the run loop must do.
@@ -105,6 +108,8 @@ pub(crate) struct Core {
     inbox: Arc<Inbox>,
     /// The simulated pool behind `spawn_blocking`, made on first use.
     blocking: RefCell<Option<Rc<Semaphore>>>,
+    /// `buggify!` state, when buggify is on.
+    buggify: RefCell<Option<Buggify>>,
 }
 
 impl State {
@@ -177,6 +182,7 @@ impl Core {
                 .strategy
                 .scheduler(config.seed, config.horizon, config.guide.as_ref());
         let user_rng = SimRng::new(config.seed, Stream::User);
+        let buggify = config.buggify.then(|| Buggify::new(config.seed));
         Rc::new(Core {
             state: RefCell::new(State {
                 config,
@@ -199,6 +205,7 @@ impl Core {
             }),
             inbox: Arc::new(Inbox::new()),
             blocking: RefCell::new(None),
+            buggify: RefCell::new(buggify),
         })
     }
 
@@ -270,6 +277,11 @@ impl Core {
                 0
             }
         }
+    }
+
+    /// Runs `f` on the buggify state; `false` when buggify is off.
+    pub(crate) fn with_buggify(&self, f: impl FnOnce(&mut Buggify) -> bool) -> bool {
+        self.buggify.borrow_mut().as_mut().is_some_and(f)
     }
 
     /// The semaphore bounding how many `spawn_blocking` jobs overlap.

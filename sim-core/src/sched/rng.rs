@@ -23,6 +23,8 @@ pub(crate) enum Stream {
     Scheduler,
     /// Randomness handed to the program under test through `sim::rand`.
     User,
+    /// `buggify!`: which call sites are enabled, and when they fire.
+    Buggify,
 }
 
 impl Stream {
@@ -30,6 +32,7 @@ impl Stream {
         match self {
             Stream::Scheduler => 0x5c4e_d01e_0000_0001,
             Stream::User => 0x05e4_0000_0000_0002,
+            Stream::Buggify => 0xb0_661f_0000_0003,
         }
     }
 }
