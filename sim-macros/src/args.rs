@@ -9,8 +9,8 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, MetaNameValue, Token};
 
 /// Every argument the attribute accepts, as listed in errors.
-pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"random\" | \"fifo\" | \"pct\", depth = N, max_steps = N, \
-     max_time = \"30s\", crate = \"path\"";
+pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"random\" | \"fifo\" | \"pct\", \
+     depth = N, max_steps = N, max_time = \"30s\", chaos = bool, buggify = bool, crate = \"path\"";
 
 /// The strategies `strategy = ".."` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub(crate) struct Args {
     pub(crate) depth: Option<Spanned<u32>>,
     pub(crate) max_steps: Option<Spanned<u64>>,
     pub(crate) max_time: Option<Spanned<Duration>>,
+    pub(crate) chaos: Option<Spanned<bool>>,
+    pub(crate) buggify: Option<Spanned<bool>>,
     pub(crate) krate: Option<Spanned<syn::Path>>,
 }
 
@@ -91,6 +93,16 @@ where
             syn::Error::new_spanned(&pair.value, format!("`{name}` is out of range: {e}"))
         }),
         _ => Err(wrong()),
+    }
+}
+
+fn boolean(pair: &MetaNameValue, name: &str) -> syn::Result<bool> {
+    match literal(pair) {
+        Some(Lit::Bool(b)) => Ok(b.value),
+        _ => Err(syn::Error::new_spanned(
+            &pair.value,
+            format!("`{name}` takes `true` or `false`, e.g. `{name} = true`"),
+        )),
     }
 }
 
@@ -174,6 +186,13 @@ impl Args {
                 })?;
                 set_once(&mut self.max_time, "max_time", d, span)
             }
+            "chaos" => set_once(&mut self.chaos, "chaos", boolean(pair, "chaos")?, span),
+            "buggify" => set_once(
+                &mut self.buggify,
+                "buggify",
+                boolean(pair, "buggify")?,
+                span,
+            ),
             "crate" => {
                 let s = string(pair, "crate", "crate = \"my_reexport::sim\"")?;
                 let path = s.parse::<syn::Path>().map_err(|_| {

@@ -73,6 +73,14 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
         let n = max.value;
         settings.extend(quote!(.max_steps(#n)));
     }
+    if let Some(on) = &args.chaos {
+        let on = on.value;
+        settings.extend(quote!(.chaos(#on)));
+    }
+    if let Some(on) = &args.buggify {
+        let on = on.value;
+        settings.extend(quote!(.buggify(#on)));
+    }
     if let Some(max) = &args.max_time {
         let secs = max.value.as_secs();
         let nanos = max.value.subsec_nanos();

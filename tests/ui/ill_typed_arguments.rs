@@ -16,4 +16,7 @@ async fn zero_seeds() {}
 #[sim::test(crate = "not a path")]
 async fn bad_crate_path() {}
 
+#[sim::test(chaos = "yes")]
+async fn chaos_as_string() {}
+
 fn main() {}

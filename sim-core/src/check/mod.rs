@@ -138,6 +138,7 @@ pub struct Check {
     verbose: bool,
     shrink: bool,
     buggify: bool,
+    chaos: bool,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -218,6 +219,7 @@ impl Check {
             verbose: false,
             shrink: true,
             buggify: false,
+            chaos: false,
             env_error: None,
             caller: None,
         }
@@ -423,6 +425,20 @@ impl Check {
     /// ```
     pub fn buggify(mut self, on: bool) -> Check {
         self.buggify = on;
+        self
+    }
+
+    /// Chaos mode in every run; see [`Builder::chaos`].
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().seeds(5).chaos(true).run(|| async {
+    ///     let m = sim::sync::Mutex::new(1);
+    ///     assert_eq!(*m.lock().await, 1);
+    /// });
+    /// assert_eq!(summary.seeds_run, 5);
+    /// ```
+    pub fn chaos(mut self, on: bool) -> Check {
+        self.chaos = on;
         self
     }
 
@@ -765,6 +781,7 @@ impl Check {
             .strategy(strategy)
             .max_steps(self.max_steps)
             .buggify(self.buggify)
+            .chaos(self.chaos)
             .record_events(self.check_determinism);
         if let Some(max) = self.max_time {
             builder = builder.max_time(max);

@@ -19,7 +19,8 @@ use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
 ///
 /// Cancellation never loses or duplicates an item: an item handed to a getter that is
 /// cancelled before it returns goes back to the front of the queue (or straight to the next
-/// getter); a put cancelled while waiting for room puts nothing.
+/// getter), even if that briefly makes the queue hold more than `maxsize` items; a put
+/// cancelled while waiting for room puts nothing.
 ///
 /// # Examples
 ///

@@ -1,4 +1,4 @@
-#[sim::test(seeds = 5, strategy = "pct", depth = 2, max_steps = 1000, max_time = "1m 30s", crate = "sim")]
+#[sim::test(seeds = 5, strategy = "pct", depth = 2, max_steps = 1000, max_time = "1m 30s", chaos = true, buggify = false, crate = "sim")]
 async fn everything() -> Result<(), String> {
     Ok(())
 }
