@@ -9,8 +9,8 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, MetaNameValue, Token};
 
 /// Every argument the attribute accepts, as listed in errors.
-pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"random\" | \"fifo\" | \"pct\", \
-     depth = N, max_steps = N, max_time = \"30s\", chaos = bool, buggify = bool, crate = \"path\"";
+pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"random\" | \"fifo\" | \"pct\" \
+     | \"exhaustive\", depth = N, max_steps = N, max_time = \"30s\", chaos = bool, buggify = bool, crate = \"path\"";
 
 /// The strategies `strategy = ".."` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,7 @@ pub(crate) enum StrategyArg {
     Random,
     Fifo,
     Pct,
+    Exhaustive,
 }
 
 /// One parsed argument with the span it came from.
@@ -165,11 +166,13 @@ impl Args {
                     "random" => StrategyArg::Random,
                     "fifo" => StrategyArg::Fifo,
                     "pct" => StrategyArg::Pct,
+                    "exhaustive" => StrategyArg::Exhaustive,
                     other => {
                         return Err(syn::Error::new_spanned(
                             &s,
                             format!(
-                                "unknown strategy `{other}`; expected \"random\", \"fifo\" or \"pct\""
+                                "unknown strategy `{other}`; expected \"random\", \"fifo\", \
+                                 \"pct\" or \"exhaustive\""
                             ),
                         ));
                     }

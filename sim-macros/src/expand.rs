@@ -66,6 +66,10 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
                 let depth = args.depth.as_ref().map_or(3, |d| d.value);
                 quote!(#krate::Strategy::Pct { depth: #depth })
             }
+            StrategyArg::Exhaustive => {
+                let bound = args.depth.as_ref().map_or(2, |d| d.value);
+                quote!(#krate::Strategy::Exhaustive { max_preemptions: #bound })
+            }
         };
         settings.extend(quote!(.strategy(#strategy)));
     }

@@ -49,11 +49,15 @@ pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
         ));
     }
     if let Some(depth) = &args.depth
-        && args.strategy.as_ref().map(|s| s.value) != Some(StrategyArg::Pct)
+        && !matches!(
+            args.strategy.as_ref().map(|s| s.value),
+            Some(StrategyArg::Pct | StrategyArg::Exhaustive)
+        )
     {
         problems.push(syn::Error::new(
             depth.span,
-            "`depth` applies only with `strategy = \"pct\"`",
+            "`depth` applies only with `strategy = \"pct\"` (its depth) or `strategy = \
+             \"exhaustive\"` (its preemption bound)",
         ));
     }
     let mut problems = problems.into_iter();

@@ -69,12 +69,15 @@
 //! assert!(report.contains("SIM_SEED=0x"), "{report}");
 //! ```
 
+mod explore;
 mod quiet;
 mod report;
 mod seeds;
 mod shrink;
 
 use shrink::{Attempt, Budget, Signature};
+
+use crate::sched::guided::GuideStep;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -92,11 +95,14 @@ pub use crate::env::Shard;
 use crate::env::{EnvError, EnvSettings};
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError, TaskInfo};
 use crate::executor::TaskId;
-use crate::runtime::{Builder, DEFAULT_MAX_STEPS, Event, Runtime};
+use crate::runtime::{Builder, DEFAULT_MAX_STEPS, DecisionPoint, Event, Runtime};
 use crate::sched::{Schedule, Strategy};
 
 /// Seeds a test runs unless told otherwise.
 pub const DEFAULT_SEEDS: u64 = 100;
+
+/// The most schedules [`Strategy::Exhaustive`] runs unless told otherwise.
+pub const DEFAULT_MAX_SCHEDULES: u64 = 10_000;
 
 /// What a test body may return: `()`, or `Result<(), E>` with `E: Debug` (an `Err` fails the
 /// seed, and the report shows it).
@@ -139,6 +145,7 @@ pub struct Check {
     shrink: bool,
     buggify: bool,
     chaos: bool,
+    max_schedules: u64,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -172,6 +179,15 @@ pub enum CheckError {
     Config(String),
     /// A seed failed.
     Failed(Box<Failure>),
+    /// [`Strategy::Exhaustive`] ran its budget of schedules without covering the space.
+    Incomplete {
+        /// The check's name.
+        test: String,
+        /// Schedules run.
+        schedules: u64,
+        /// The preemption bound.
+        max_preemptions: u32,
+    },
 }
 
 impl fmt::Display for CheckError {
@@ -180,6 +196,16 @@ impl fmt::Display for CheckError {
             CheckError::Env(e) => write!(f, "sim: {e}"),
             CheckError::Config(problem) => write!(f, "sim: {problem}"),
             CheckError::Failed(failure) => failure.fmt(f),
+            CheckError::Incomplete {
+                test,
+                schedules,
+                max_preemptions,
+            } => write!(
+                f,
+                "sim: exhaustive search of `{test}` stopped after {schedules} schedules without \
+                 covering every schedule with at most {max_preemptions} preemptions; raise the \
+                 budget (`Check::max_schedules`) or lower the bound, or use a sampling strategy"
+            ),
         }
     }
 }
@@ -191,6 +217,8 @@ struct SeedRun {
     steps: u64,
     decisions: u64,
     schedule_hash: u64,
+    /// The decisions with their options, when exploring exhaustively.
+    trace: Vec<DecisionPoint>,
 }
 
 impl Check {
@@ -220,6 +248,7 @@ impl Check {
             shrink: true,
             buggify: false,
             chaos: false,
+            max_schedules: DEFAULT_MAX_SCHEDULES,
             env_error: None,
             caller: None,
         }
@@ -442,6 +471,30 @@ impl Check {
         self
     }
 
+    /// The most schedules [`Strategy::Exhaustive`] may run before the check gives up with
+    /// [`CheckError::Incomplete`] (default [`DEFAULT_MAX_SCHEDULES`]).
+    ///
+    /// ```
+    /// use sim::check::{Check, CheckError};
+    /// use sim::Strategy;
+    ///
+    /// let err = Check::new()
+    ///     .strategy(Strategy::Exhaustive { max_preemptions: 3 })
+    ///     .max_schedules(5)
+    ///     .try_run(|| async {
+    ///         let tasks: Vec<_> = (0..3)
+    ///             .map(|_| sim::spawn(async { sim::task::yield_now().await }))
+    ///             .collect();
+    ///         for t in tasks { t.await.unwrap(); }
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(matches!(err, CheckError::Incomplete { schedules: 5, .. }), "{err}");
+    /// ```
+    pub fn max_schedules(mut self, schedules: u64) -> Check {
+        self.max_schedules = schedules;
+        self
+    }
+
     /// Print a one-line summary to stderr when the check passes.
     ///
     /// ```
@@ -594,6 +647,11 @@ impl Check {
             ));
         }
         let started = std::time::Instant::now();
+        if let Strategy::Exhaustive { max_preemptions } = self.strategy
+            && self.schedule.is_none()
+        {
+            return self.run_exhaustive(max_preemptions, &test, started);
+        }
         let horizon = self.learn_horizon(&test)?;
         let targets: Vec<(Option<u64>, u64)> = match self.seed {
             Some(seed) => vec![(None, seed)],
@@ -646,6 +704,65 @@ impl Check {
         Ok(Some(run.decisions.max(1)))
     }
 
+    /// Runs every schedule within the preemption bound under one seed.
+    fn run_exhaustive<F, Fut>(
+        &self,
+        max_preemptions: u32,
+        test: &F,
+        started: std::time::Instant,
+    ) -> Result<Summary, CheckError>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let seed = self.seed.unwrap_or_else(|| seed_for(&self.name, 0));
+        let mut steps = 0;
+        let run = |prefix: &Schedule| -> Result<Vec<DecisionPoint>, Box<Failure>> {
+            let guide: Vec<GuideStep> = prefix
+                .decisions()
+                .iter()
+                .map(|&d| GuideStep::Index(d))
+                .collect();
+            let run = self.run_seed(None, seed, None, Some(&guide), test)?;
+            steps += run.steps;
+            Ok(run.trace)
+        };
+        let explored = explore::explore(max_preemptions, self.max_schedules, run);
+        let explored = match explored {
+            Ok(explored) => explored,
+            Err(mut failure) => {
+                if self.shrink {
+                    self.shrink_failure(&mut failure, None, test);
+                }
+                return Err(CheckError::Failed(failure));
+            }
+        };
+        if !explored.complete {
+            return Err(CheckError::Incomplete {
+                test: self.name.clone(),
+                schedules: explored.schedules,
+                max_preemptions,
+            });
+        }
+        let summary = Summary {
+            seeds_run: explored.schedules,
+            distinct_schedules: explored.schedules as usize,
+            steps,
+        };
+        if self.verbose {
+            eprintln!(
+                "sim: `{}` passed: all {} schedules with at most {} preemptions, {} steps, {:.2?}",
+                self.name,
+                explored.schedules,
+                max_preemptions,
+                steps,
+                started.elapsed()
+            );
+        }
+        Ok(summary)
+    }
+
     /// Looks for a smaller schedule failing the same way; see [`Check::shrink`].
     fn shrink_failure<F, Fut>(&self, failure: &mut Failure, horizon: Option<u64>, test: &F)
     where
@@ -662,30 +779,38 @@ impl Check {
         } else {
             horizon
         };
-        let original = Attempt {
-            signature: Some(signature),
-            schedule: failure.schedule.clone(),
-            preemptions: failure.preemptions,
-            steps: failure.at.step,
-        };
         let (position, seed) = (failure.position, failure.seed);
-        let shrunk = shrink::shrink(&original, Budget::default(), |candidate| {
-            let run = || self.run_seed(position, seed, horizon, Some(&candidate), test);
+        let attempt = |guide: Vec<GuideStep>| {
+            let run = || self.run_seed(position, seed, horizon, Some(&guide), test);
             match quiet::quietly(run) {
                 Ok(_) => Attempt {
                     signature: None,
-                    schedule: candidate,
+                    guide,
+                    schedule: Schedule::default(),
                     preemptions: u64::MAX,
                     steps: u64::MAX,
                 },
                 Err(f) => Attempt {
                     signature: Some(Signature::of(&f.kind)),
+                    guide: shrink::guide_of(&f.trace),
                     schedule: f.schedule.clone(),
                     preemptions: f.preemptions,
                     steps: f.at.step,
                 },
             }
-        });
+        };
+        // The original run again, traced, to learn which task each decision chose.
+        let original_guide = failure
+            .schedule
+            .decisions()
+            .iter()
+            .map(|&d| GuideStep::Index(d))
+            .collect();
+        let original = attempt(original_guide);
+        if original.signature.as_ref() != Some(&signature) {
+            return; // the failure does not reproduce under guidance: leave it as it is
+        }
+        let shrunk = shrink::shrink(&original, Budget::default(), attempt);
         if shrunk.best.size() < original.size() {
             let replay = self.replay_command(seed, Some(&shrunk.best.schedule), false);
             failure.shrunk = Some(ShrunkSchedule {
@@ -771,7 +896,7 @@ impl Check {
         })
     }
 
-    fn builder(&self, seed: u64, horizon: Option<u64>, guide: Option<&Schedule>) -> Builder {
+    fn builder(&self, seed: u64, horizon: Option<u64>, guide: Option<&[GuideStep]>) -> Builder {
         let strategy = match &self.schedule {
             Some(schedule) => Strategy::Replay(schedule.clone()),
             None => self.strategy.clone(),
@@ -782,6 +907,9 @@ impl Check {
             .max_steps(self.max_steps)
             .buggify(self.buggify)
             .chaos(self.chaos)
+            .trace_decisions(
+                guide.is_some() || matches!(self.strategy, Strategy::Exhaustive { .. }),
+            )
             .record_events(self.check_determinism);
         if let Some(max) = self.max_time {
             builder = builder.max_time(max);
@@ -790,7 +918,7 @@ impl Check {
             builder = builder.horizon(h);
         }
         if let Some(guide) = guide {
-            builder = builder.guide(guide.clone());
+            builder = builder.guide(guide.to_vec());
         }
         builder
     }
@@ -803,7 +931,7 @@ impl Check {
         position: Option<u64>,
         seed: u64,
         horizon: Option<u64>,
-        guide: Option<&Schedule>,
+        guide: Option<&[GuideStep]>,
         test: &F,
     ) -> Result<SeedRun, Box<Failure>>
     where
@@ -827,6 +955,7 @@ impl Check {
                 task: None,
                 schedule: Schedule::default(),
                 preemptions: 0,
+                trace: Vec::new(),
             };
             Err(Box::new(self.failure(position, seed, kind, stop)))
         })
@@ -838,7 +967,7 @@ impl Check {
         position: Option<u64>,
         seed: u64,
         horizon: Option<u64>,
-        guide: Option<&Schedule>,
+        guide: Option<&[GuideStep]>,
         test: &F,
     ) -> Result<SeedRun, Box<Failure>>
     where
@@ -863,6 +992,7 @@ impl Check {
                 task,
                 schedule: rt.schedule(),
                 preemptions: rt.preemptions(),
+                trace: rt.take_trace(),
             };
             Box::new(self.failure(position, seed, kind, stop))
         };
@@ -911,6 +1041,7 @@ impl Check {
             steps: rt.steps(),
             decisions: rt.task_decisions(),
             schedule_hash: hasher.finish(),
+            trace: rt.take_trace(),
         })
     }
 
@@ -920,6 +1051,7 @@ impl Check {
             task,
             schedule,
             preemptions,
+            trace,
         } = stop;
         let divergence = matches!(
             &kind,
@@ -944,6 +1076,7 @@ impl Check {
             replay_schedule,
             preemptions,
             shrunk: None,
+            trace,
         }
     }
 
@@ -979,6 +1112,7 @@ struct Stop {
     task: Option<TaskInfo>,
     schedule: Schedule,
     preemptions: u64,
+    trace: Vec<DecisionPoint>,
 }
 
 /// The one task a failure is about, when there is one.

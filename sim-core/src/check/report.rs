@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::error::{PanicReason, RunPoint, SimError, TaskInfo};
+use crate::runtime::DecisionPoint;
 use crate::sched::{Schedule, Strategy};
 
 /// Why a seed failed.
@@ -50,6 +51,8 @@ pub struct Failure {
     pub preemptions: u64,
     /// The smallest schedule found that fails the same way, if shrinking found one.
     pub shrunk: Option<ShrunkSchedule>,
+    /// The failing run's decisions with their options, when it was traced.
+    pub(crate) trace: Vec<DecisionPoint>,
 }
 
 /// A smaller schedule that fails the same way as the original.

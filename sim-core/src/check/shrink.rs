@@ -12,8 +12,9 @@
 use std::time::{Duration, Instant};
 
 use crate::error::SimError;
+use crate::runtime::DecisionPoint;
 use crate::sched::Schedule;
-use crate::sched::guided::DEFAULT;
+use crate::sched::guided::GuideStep;
 
 use super::report::FailureKind;
 
@@ -63,10 +64,14 @@ impl Signature {
     }
 }
 
-/// A failing run, as the shrinker compares them.
+/// A run, as the shrinker compares them.
 #[derive(Debug, Clone)]
 pub(crate) struct Attempt {
+    /// How it failed; `None` if it passed.
     pub(crate) signature: Option<Signature>,
+    /// Its decisions in guide form: task decisions by task, the others by option.
+    pub(crate) guide: Vec<GuideStep>,
+    /// Its decisions as a schedule, for strict replay.
     pub(crate) schedule: Schedule,
     pub(crate) preemptions: u64,
     pub(crate) steps: u64,
@@ -85,20 +90,20 @@ pub(crate) struct Shrunk {
     pub(crate) attempts: u32,
 }
 
-/// Shrinks `original` by running candidate schedules through `run` (a guided run of the
-/// failing seed that reports its outcome).
+/// Shrinks `original` by running candidate guides through `run` (a guided run of the failing
+/// seed that reports its outcome).
 pub(crate) fn shrink(
     original: &Attempt,
     budget: Budget,
-    mut run: impl FnMut(Schedule) -> Attempt,
+    mut run: impl FnMut(Vec<GuideStep>) -> Attempt,
 ) -> Shrunk {
     let started = Instant::now();
     let target = original.signature.clone();
     let mut best = original.clone();
     let mut attempts = 0;
     'search: loop {
-        let current = best.schedule.clone();
-        for candidate in candidates(current.decisions()) {
+        let current = best.guide.clone();
+        for candidate in candidates(&current) {
             if attempts >= budget.attempts || started.elapsed() >= budget.time {
                 break 'search;
             }
@@ -114,66 +119,95 @@ pub(crate) fn shrink(
     Shrunk { best, attempts }
 }
 
-/// Edits of `decisions` to try, biggest cuts first.
-fn candidates(decisions: &[u32]) -> impl Iterator<Item = Schedule> + '_ {
-    let n = decisions.len();
+/// Edits of `guide` to try, biggest cuts first: keep a prefix (the rest default), keep a
+/// single step (every other decision default: finds one-preemption bugs directly), remove
+/// one step (the later ones move up a decision), or make one step the default.
+fn candidates(guide: &[GuideStep]) -> impl Iterator<Item = Vec<GuideStep>> + '_ {
+    let n = guide.len();
     let prefixes = [0, n / 4, n / 2, 3 * n / 4]
         .into_iter()
         .filter(move |&k| k < n)
-        .map(move |k| Schedule::from_decisions(decisions[..k].to_vec()));
-    let defaults = (0..n)
-        .filter(move |&i| decisions[i] != DEFAULT)
+        .map(move |k| guide[..k].to_vec());
+    let singles = (0..n)
+        .filter(move |&i| guide[i] != GuideStep::Default)
         .map(move |i| {
-            let mut edited = decisions.to_vec();
-            edited[i] = DEFAULT;
-            Schedule::from_decisions(edited)
+            let mut edited = vec![GuideStep::Default; i + 1];
+            edited[i] = guide[i];
+            edited
         });
-    prefixes.chain(defaults)
+    let removals = (0..n).map(move |i| {
+        let mut edited = guide.to_vec();
+        edited.remove(i);
+        edited
+    });
+    let defaults = (0..n)
+        .filter(move |&i| guide[i] != GuideStep::Default)
+        .map(move |i| {
+            let mut edited = guide.to_vec();
+            edited[i] = GuideStep::Default;
+            edited
+        });
+    prefixes.chain(singles).chain(removals).chain(defaults)
+}
+
+/// The guide form of a traced run.
+pub(crate) fn guide_of(trace: &[DecisionPoint]) -> Vec<GuideStep> {
+    trace
+        .iter()
+        .map(|p| match p.task {
+            Some(task) => GuideStep::Task(task),
+            None => GuideStep::Index(p.chosen),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::executor::TaskId;
 
-    fn attempt(decisions: Vec<u32>, preemptions: u64, steps: u64, fails: bool) -> Attempt {
+    /// A toy program of six decisions among tasks #0 and #1 (#0 is the default): it fails iff
+    /// decision 3 runs task #1; every decision running #1 is a preemption.
+    fn toy(guide: Vec<GuideStep>) -> Attempt {
+        let chosen: Vec<u64> = (0..6)
+            .map(|i| match guide.get(i) {
+                Some(GuideStep::Task(t)) => t.as_u64(),
+                _ => 0,
+            })
+            .collect();
+        let preemptions = chosen.iter().filter(|&&t| t == 1).count() as u64;
         Attempt {
-            signature: fails.then_some(Signature::Deadlock),
-            schedule: Schedule::from_decisions(decisions),
+            signature: (chosen[3] == 1).then_some(Signature::Deadlock),
+            guide: chosen.iter().map(|&t| GuideStep::Task(TaskId(t))).collect(),
+            schedule: Schedule::from_decisions(chosen.iter().map(|&t| t as u32).collect()),
             preemptions,
-            steps,
+            steps: 10,
         }
     }
 
     #[test]
     fn keeps_the_smallest_run_that_fails_the_same_way() {
-        // A toy program of six decisions: it fails iff decision 3 is 1; each decision other
-        // than the default (0) is a preemption, and missing decisions take the default.
-        let run = |s: Schedule| {
-            let d = s.decisions();
-            let kept: Vec<u32> = (0..6)
-                .map(|i| d.get(i).copied().filter(|&x| x != DEFAULT).unwrap_or(0))
-                .collect();
-            let fails = kept[3] == 1;
-            let pre = kept.iter().filter(|&&x| x != 0).count() as u64;
-            attempt(kept, pre, 10, fails)
-        };
-        let original = attempt(vec![1, 1, 2, 1, 1, 2], 5, 10, true);
-        let shrunk = shrink(&original, Budget::default(), run);
+        let original = toy([1, 1, 0, 1, 1, 1]
+            .map(|t| GuideStep::Task(TaskId(t)))
+            .to_vec());
+        assert_eq!(original.preemptions, 5);
+        let shrunk = shrink(&original, Budget::default(), toy);
         assert_eq!(shrunk.best.schedule.decisions(), &[0, 0, 0, 1, 0, 0]);
         assert_eq!(shrunk.best.preemptions, 1);
     }
 
     #[test]
     fn respects_the_attempt_budget() {
-        let original = attempt(vec![1; 50], 50, 10, true);
+        let original = toy(vec![GuideStep::Task(TaskId(1)); 6]);
         let budget = Budget {
-            attempts: 7,
+            attempts: 3,
             time: Duration::from_secs(5),
         };
-        let shrunk = shrink(&original, budget, |s| {
-            attempt(s.decisions().to_vec(), 50, 10, false)
+        let shrunk = shrink(&original, budget, |_| Attempt {
+            signature: None,
+            ..original.clone()
         });
-        assert_eq!(shrunk.attempts, 7);
+        assert_eq!(shrunk.attempts, 3);
         assert_eq!(
             shrunk.best.schedule, original.schedule,
             "nothing smaller failed"

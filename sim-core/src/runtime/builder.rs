@@ -5,7 +5,8 @@ use std::time::Duration;
 use super::Runtime;
 use super::core::{Config, UnobservedPanic};
 use crate::env::{EnvError, EnvSettings};
-use crate::sched::{Schedule, Strategy};
+use crate::sched::Strategy;
+use crate::sched::guided::GuideStep;
 
 /// The default step limit: high enough for any reasonable test, low enough that a task that
 /// never stops yielding fails in about a second instead of hanging the test suite.
@@ -61,6 +62,7 @@ impl Builder {
                 blocking_threads: 1,
                 guide: None,
                 buggify: false,
+                trace_decisions: false,
             },
         }
     }
@@ -281,8 +283,14 @@ impl Builder {
 
     /// Follows `schedule` where it fits and makes the least disruptive choice elsewhere (the
     /// shrinker's strategy); overrides the strategy.
-    pub(crate) fn guide(mut self, schedule: Schedule) -> Builder {
-        self.config.guide = Some(schedule);
+    pub(crate) fn guide(mut self, steps: Vec<GuideStep>) -> Builder {
+        self.config.guide = Some(steps);
+        self
+    }
+
+    /// Keeps every decision's options, for exhaustive exploration.
+    pub(crate) fn trace_decisions(mut self, on: bool) -> Builder {
+        self.config.trace_decisions = on;
         self
     }
 

@@ -30,6 +30,7 @@ use crate::executor::waker::Inbox;
 use crate::executor::{Ready, TaskId};
 use crate::runtime::context;
 use crate::runtime::event::{Event, EventKind, Outcome};
+use crate::sched::guided::GuideStep;
 use crate::sched::rng::{SimRng, Stream};
 use crate::sched::{DecisionKind, ReplayError, Schedule, Scheduler, Strategy};
 use crate::sync::Semaphore;
@@ -62,10 +63,25 @@ pub(crate) struct Config {
     pub(crate) chaos: bool,
     /// Workers of the simulated pool behind `spawn_blocking`.
     pub(crate) blocking_threads: usize,
-    /// The shrinker's lenient guide, overriding the strategy.
-    pub(crate) guide: Option<Schedule>,
+    /// The lenient guide of the shrinker or of exploration, overriding the strategy.
+    pub(crate) guide: Option<Vec<GuideStep>>,
     /// Whether `buggify!` sites may fire.
     pub(crate) buggify: bool,
+    /// Whether to keep the full decision trace (for exhaustive exploration).
+    pub(crate) trace_decisions: bool,
+}
+
+/// One decision of a run, as exhaustive exploration needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DecisionPoint {
+    pub(crate) kind: DecisionKind,
+    pub(crate) chosen: u32,
+    pub(crate) options: u32,
+    /// For a task decision: the option that keeps the previously polled task running, if it
+    /// was runnable. Any other choice is a preemption.
+    pub(crate) stay: Option<u32>,
+    /// For a task decision: the task chosen.
+    pub(crate) task: Option<TaskId>,
 }
 
 /// The next thing the run loop must do.
@@ -91,6 +107,8 @@ pub(crate) struct State {
     preemptions: u64,
     /// The task polled at the previous step.
     last_polled: Option<Ready>,
+    /// Every decision with its options, when exploring exhaustively.
+    trace: Option<Vec<DecisionPoint>>,
     user_rng: SimRng,
     current: Option<TaskId>,
     /// A failure found outside the run loop (a dropped handle holding a panic), reported at
@@ -132,8 +150,31 @@ impl State {
         }
     }
 
-    fn decide(&mut self, decision: usize) -> usize {
+    /// Records a decision. With tracing on (for exhaustive exploration), also its kind, its
+    /// number of options, and which option would have kept the last task running.
+    fn decide(&mut self, kind: DecisionKind, decision: usize, options: usize) -> usize {
         self.schedule.push(decision as u32);
+        if let Some(trace) = &mut self.trace {
+            let runnable = self.tasks.runnable();
+            let (stay, task) = match kind {
+                DecisionKind::Task => (
+                    self.last_polled.and_then(|last| {
+                        (0..runnable.len())
+                            .find(|&i| runnable.get(i) == last)
+                            .map(|i| i as u32)
+                    }),
+                    Some(runnable.get(decision).id),
+                ),
+                _ => (None, None),
+            };
+            trace.push(DecisionPoint {
+                kind,
+                chosen: decision as u32,
+                options: options as u32,
+                stay,
+                task,
+            });
+        }
         decision
     }
 
@@ -180,9 +221,10 @@ impl Core {
         let scheduler =
             config
                 .strategy
-                .scheduler(config.seed, config.horizon, config.guide.as_ref());
+                .scheduler(config.seed, config.horizon, config.guide.as_deref());
         let user_rng = SimRng::new(config.seed, Stream::User);
         let buggify = config.buggify.then(|| Buggify::new(config.seed));
+        let trace = config.trace_decisions.then(Vec::new);
         Rc::new(Core {
             state: RefCell::new(State {
                 config,
@@ -195,6 +237,7 @@ impl Core {
                 task_decisions: 0,
                 preemptions: 0,
                 last_polled: None,
+                trace,
                 user_rng,
                 current: None,
                 failure: None,
@@ -221,6 +264,10 @@ impl Core {
 
     pub(crate) fn steps(&self) -> u64 {
         self.state.borrow().steps
+    }
+
+    pub(crate) fn take_trace(&self) -> Vec<DecisionPoint> {
+        self.state.borrow_mut().trace.take().unwrap_or_default()
     }
 
     pub(crate) fn preemptions(&self) -> u64 {
@@ -269,7 +316,7 @@ impl Core {
         }
         let mut st = self.state.borrow_mut();
         match st.scheduler.pick(kind, options) {
-            Ok(pick) => st.decide(pick),
+            Ok(pick) => st.decide(kind, pick, options),
             Err(e) => {
                 if st.failure.is_none() {
                     st.failure = Some(st.replay_error(e));
@@ -373,8 +420,9 @@ impl Core {
                 let mut order = std::collections::VecDeque::from(due);
                 let mut fire = Vec::with_capacity(order.len());
                 while order.len() > 1 {
-                    let pick = match st.scheduler.pick(DecisionKind::Timer, order.len()) {
-                        Ok(pick) => st.decide(pick),
+                    let options = order.len();
+                    let pick = match st.scheduler.pick(DecisionKind::Timer, options) {
+                        Ok(pick) => st.decide(DecisionKind::Timer, pick, options),
                         Err(e) => {
                             let error = st.replay_error(e);
                             drop(guard); // the wakers below must drop with the state released
@@ -395,10 +443,10 @@ impl Core {
             if !st.tasks.runnable().is_empty() {
                 let index = match st.tasks.runnable().len() {
                     1 => 0,
-                    _ => match st.scheduler.pick_task(st.tasks.runnable()) {
+                    options => match st.scheduler.pick_task(st.tasks.runnable()) {
                         Ok(pick) => {
                             st.task_decisions += 1;
-                            st.decide(pick)
+                            st.decide(DecisionKind::Task, pick, options)
                         }
                         Err(e) => return Err(st.replay_error(e)),
                     },

@@ -16,6 +16,7 @@ pub use builder::{Builder, DEFAULT_MAX_STEPS};
 pub use core::UnobservedPanic;
 pub use event::{Event, EventKind, Outcome};
 
+pub(crate) use self::core::DecisionPoint;
 use self::core::{Config, Core, Step};
 use crate::error::SimError;
 use crate::executor::cell::{TaskPoll, panic_message};
@@ -189,6 +190,11 @@ impl Runtime {
     /// ```
     pub fn preemptions(&self) -> u64 {
         self.core.preemptions()
+    }
+
+    /// The decision trace, when [`Builder::trace_decisions`] was on.
+    pub(crate) fn take_trace(&self) -> Vec<core::DecisionPoint> {
+        self.core.take_trace()
     }
 
     /// How many of the schedule's decisions chose a task (PCT spreads its change points over

@@ -1,39 +1,54 @@
-//! The shrinker's strategy: follow a recorded schedule where it fits, and otherwise make the
-//! least disruptive choice (keep running the task that ran last; the first option elsewhere).
+//! The strategy of the shrinker and of exhaustive exploration: follow a guide where it fits,
+//! and otherwise make the least disruptive choice (keep running the task that ran last; the
+//! first option elsewhere).
 //!
-//! Unlike `Replay`, it never fails: a decision that is out of range, or missing because the
-//! schedule is shorter than the run, falls back to the default. `u32::MAX` in a schedule asks
-//! for the default explicitly. That lets the shrinker try edited schedules (a decision
-//! removed, a prefix kept) and see whether the failure survives.
+//! Unlike `Replay`, it never fails. A guide step names a task (the shrinker's form: removing
+//! one step does not change what the others mean) or an option index (exploration's form);
+//! a step that does not fit (the task is not runnable, the index is out of range), an
+//! explicit `Default`, or a missing step falls back to the default choice.
 
-use super::{DecisionKind, ReplayError, Schedule, Scheduler};
+use super::{DecisionKind, ReplayError, Scheduler};
 use crate::executor::{RunnableSet, TaskId};
 
-/// A decision that asks for the default choice.
-pub(crate) const DEFAULT: u32 = u32::MAX;
+/// One step of a guide: what to choose at the next decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GuideStep {
+    /// Run this task next, if it is runnable.
+    Task(TaskId),
+    /// Take this option.
+    Index(u32),
+    /// Make the default choice.
+    Default,
+}
 
 pub(crate) struct Guided {
-    schedule: Schedule,
+    steps: Vec<GuideStep>,
     next: usize,
     last: Option<TaskId>,
 }
 
 impl Guided {
-    pub(crate) fn new(schedule: Schedule) -> Guided {
+    pub(crate) fn new(steps: Vec<GuideStep>) -> Guided {
         Guided {
-            schedule,
+            steps,
             next: 0,
             last: None,
         }
     }
 
-    fn take(&mut self, options: usize) -> Option<usize> {
-        let decision = self.schedule.decisions().get(self.next).copied();
+    fn take(&mut self) -> GuideStep {
+        let step = self
+            .steps
+            .get(self.next)
+            .copied()
+            .unwrap_or(GuideStep::Default);
         self.next += 1;
-        decision
-            .filter(|&d| d != DEFAULT && (d as usize) < options)
-            .map(|d| d as usize)
+        step
     }
+}
+
+fn position(runnable: &RunnableSet, task: TaskId) -> Option<usize> {
+    (0..runnable.len()).find(|&i| runnable.get(i).id == task)
 }
 
 impl Scheduler for Guided {
@@ -42,16 +57,19 @@ impl Scheduler for Guided {
     }
 
     fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError> {
-        if let Some(pick) = self.take(runnable.len()) {
-            return Ok(pick);
-        }
-        let stay = self
-            .last
-            .and_then(|last| (0..runnable.len()).find(|&i| runnable.get(i).id == last));
-        Ok(stay.unwrap_or(0))
+        let wanted = match self.take() {
+            GuideStep::Task(task) => position(runnable, task),
+            GuideStep::Index(i) => Some(i as usize).filter(|&i| i < runnable.len()),
+            GuideStep::Default => None,
+        };
+        let stay = || self.last.and_then(|last| position(runnable, last));
+        Ok(wanted.or_else(stay).unwrap_or(0))
     }
 
     fn pick(&mut self, _kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
-        Ok(self.take(options).unwrap_or(0))
+        Ok(match self.take() {
+            GuideStep::Index(i) if (i as usize) < options => i as usize,
+            _ => 0,
+        })
     }
 }

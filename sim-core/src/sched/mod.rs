@@ -28,8 +28,8 @@ use crate::executor::{RunnableSet, TaskId};
 /// the same virtual instant, the order they fire in. Every choice is recorded; see
 /// [`Runtime::schedule`](crate::Runtime::schedule).
 ///
-/// As text (the `SIM_STRATEGY` variable, [`FromStr`]): `random`, `fifo`, `pct` (depth 3) or
-/// `pct:N` (depth `N`).
+/// As text (the `SIM_STRATEGY` variable, [`FromStr`]): `random`, `fifo`, `pct` (depth 3),
+/// `pct:N` (depth `N`), `exhaustive` (at most 2 preemptions) or `exhaustive:N`.
 ///
 /// # Examples
 ///
@@ -63,6 +63,17 @@ pub enum Strategy {
         /// events in a specific order is targeted by depth `d`.
         depth: u32,
     },
+    /// Every schedule with at most `max_preemptions` preemptions, depth first (for small
+    /// tests). Under [`Check`](crate::check::Check) (and `#[sim::test]`) the seed list is
+    /// replaced by the enumeration, run under one seed, and the check reports how many
+    /// schedules it covered; it fails with a clear message if the space exceeds the budget
+    /// ([`Check::max_schedules`](crate::check::Check::max_schedules)). A lone
+    /// [`Runtime`](crate::Runtime) runs the first schedule of the enumeration (no preemption).
+    Exhaustive {
+        /// The most preemptions a schedule may have: switches away from a task that could
+        /// have kept running.
+        max_preemptions: u32,
+    },
     /// Make exactly the decisions of a recorded schedule. A decision that does not fit the
     /// program (an index out of range, or more decisions needed than recorded) ends the run
     /// with [`SimError::Replay`](crate::SimError::Replay).
@@ -80,6 +91,7 @@ impl Strategy {
             Strategy::Random => "random",
             Strategy::Fifo => "fifo",
             Strategy::Pct { .. } => "pct",
+            Strategy::Exhaustive { .. } => "exhaustive",
             Strategy::Replay(_) => "replay",
         }
     }
@@ -88,10 +100,10 @@ impl Strategy {
         &self,
         seed: u64,
         horizon: Option<u64>,
-        guide: Option<&Schedule>,
+        guide: Option<&[guided::GuideStep]>,
     ) -> Box<dyn Scheduler> {
-        if let Some(schedule) = guide {
-            return Box::new(guided::Guided::new(schedule.clone()));
+        if let Some(steps) = guide {
+            return Box::new(guided::Guided::new(steps.to_vec()));
         }
         match self {
             Strategy::Random => Box::new(random::Random::new(seed)),
@@ -102,6 +114,7 @@ impl Strategy {
                 horizon.unwrap_or(pct::DEFAULT_HORIZON),
             )),
             Strategy::Replay(schedule) => Box::new(replay::Replay::new(schedule.clone())),
+            Strategy::Exhaustive { .. } => Box::new(guided::Guided::new(Vec::new())),
         }
     }
 }
@@ -111,6 +124,7 @@ impl fmt::Display for Strategy {
         match self {
             Strategy::Replay(schedule) => write!(f, "replay({schedule})"),
             Strategy::Pct { depth } => write!(f, "pct:{depth}"),
+            Strategy::Exhaustive { max_preemptions } => write!(f, "exhaustive:{max_preemptions}"),
             other => f.write_str(other.name()),
         }
     }
@@ -122,7 +136,8 @@ impl fmt::Display for Strategy {
 /// let err = "lifo".parse::<sim::Strategy>().unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     "unknown strategy `lifo`; expected one of: random, fifo, pct, pct:N (N >= 1)"
+///     "unknown strategy `lifo`; expected one of: random, fifo, pct, pct:N (N >= 1), \
+///      exhaustive, exhaustive:N"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +149,8 @@ impl fmt::Display for ParseStrategyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown strategy `{}`; expected one of: random, fifo, pct, pct:N (N >= 1)",
+            "unknown strategy `{}`; expected one of: random, fifo, pct, pct:N (N >= 1), \
+             exhaustive, exhaustive:N",
             self.input
         )
     }
@@ -153,15 +169,28 @@ impl FromStr for Strategy {
             "pct" => Ok(Strategy::Pct {
                 depth: pct::DEFAULT_DEPTH,
             }),
-            other => match other.strip_prefix("pct:").map(str::parse::<u32>) {
-                Some(Ok(depth)) if depth >= 1 => Ok(Strategy::Pct { depth }),
-                _ => Err(ParseStrategyError {
-                    input: s.to_string(),
-                }),
-            },
+            "exhaustive" => Ok(Strategy::Exhaustive {
+                max_preemptions: DEFAULT_MAX_PREEMPTIONS,
+            }),
+            other => {
+                if let Some(Ok(depth)) = other.strip_prefix("pct:").map(str::parse::<u32>)
+                    && depth >= 1
+                {
+                    return Ok(Strategy::Pct { depth });
+                }
+                match other.strip_prefix("exhaustive:").map(str::parse::<u32>) {
+                    Some(Ok(max_preemptions)) => Ok(Strategy::Exhaustive { max_preemptions }),
+                    _ => Err(ParseStrategyError {
+                        input: s.to_string(),
+                    }),
+                }
+            }
         }
     }
 }
+
+/// The preemption bound of `exhaustive` without a number.
+pub(crate) const DEFAULT_MAX_PREEMPTIONS: u32 = 2;
 
 /// What a decision is about; carried in replay errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
