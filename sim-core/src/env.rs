@@ -6,6 +6,7 @@
 //! | `SIM_STRATEGY` | the scheduling strategy | `random`, `fifo`, `pct`, `pct:N` | `Builder`, `Check` |
 //! | `SIM_SCHEDULE` | replay this schedule | as printed, e.g. `v1:0*3,1` | `Builder`, `Check` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` | `Builder`, `Check` |
+//! | `SIM_INJECT_CANCEL` | cancellation injection at every `timeout` pending point | `1`/`0`, `true`/`false` | `Check` |
 //! | `SIM_SEEDS` | how many seeds a test runs | integer >= 1 | `Check` |
 //! | `SIM_SEED_START` | index of the first seed | integer | `Check` |
 //! | `SIM_SHARD` | run only shard `i` of `n` of the seeds | `i/n`, `1 <= i <= n` | `Check` |
@@ -140,6 +141,7 @@ pub(crate) struct EnvSettings {
     pub(crate) verbose: Option<bool>,
     pub(crate) shrink: Option<bool>,
     pub(crate) buggify: Option<bool>,
+    pub(crate) inject_cancellation: Option<bool>,
 }
 
 impl EnvSettings {
@@ -174,6 +176,7 @@ impl EnvSettings {
             verbose: field("SIM_VERBOSE").parse(parse_bool)?,
             shrink: field("SIM_SHRINK").parse(parse_bool)?,
             buggify: field("SIM_BUGGIFY").parse(parse_bool)?,
+            inject_cancellation: field("SIM_INJECT_CANCEL").parse(parse_bool)?,
         })
     }
 }

@@ -213,3 +213,67 @@ fn buggify_is_reproducible_from_the_seed() {
         "sites are enabled per run, not always"
     );
 }
+
+/// Moves `amount` between two accounts inside a timeout, with an await between the debit and
+/// the credit (`torn`), or only after both (`atomic`).
+async fn transfer_under_timeout(atomic: bool) {
+    use sim::time::{Duration, sleep, timeout};
+    let (from, to) = (Rc::new(Cell::new(100)), Rc::new(Cell::new(0)));
+    let (f, t) = (Rc::clone(&from), Rc::clone(&to));
+    let _ = timeout(Duration::from_secs(30), async move {
+        sleep(Duration::from_millis(1)).await; // look up the accounts
+        if atomic {
+            sleep(Duration::from_millis(1)).await; // write the audit record first
+            f.set(f.get() - 40);
+            t.set(t.get() + 40);
+        } else {
+            f.set(f.get() - 40);
+            sleep(Duration::from_millis(1)).await; // write the audit record
+            t.set(t.get() + 40);
+        }
+    })
+    .await;
+    assert_eq!(from.get() + to.get(), 100, "money lost");
+}
+
+#[test]
+fn cancellation_injection_names_the_await_that_breaks_an_invariant() {
+    let ok = Check::new()
+        .name("inject::torn")
+        .seeds(20)
+        .try_run(|| transfer_under_timeout(false));
+    assert!(
+        ok.is_ok(),
+        "no schedule or seed alone reaches the cancellation"
+    );
+    let err = Check::new()
+        .name("inject::torn")
+        .seeds(20)
+        .inject_cancellation(true)
+        .try_run(|| transfer_under_timeout(false))
+        .unwrap_err();
+    let CheckError::Failed(failure) = &err else {
+        panic!("expected a failure: {err}")
+    };
+    let injected = failure
+        .injected
+        .expect("the failure names the injected cancellation");
+    assert_eq!(
+        injected.point, 2,
+        "cancelling at the second await tears the transfer"
+    );
+    assert!(injected.site.file().ends_with("finding_bugs.rs"));
+    let report = err.to_string();
+    assert!(report.contains("injected: the timeout at"), "{report}");
+    assert!(report.contains("SIM_INJECT_CANCEL=1 SIM_SEED="), "{report}");
+
+    let fixed = Check::new()
+        .name("inject::atomic")
+        .seeds(20)
+        .inject_cancellation(true)
+        .try_run(|| transfer_under_timeout(true));
+    assert!(
+        fixed.is_ok(),
+        "cancelled at any await, the atomic version keeps the invariant"
+    );
+}

@@ -26,6 +26,7 @@
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
 //! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
+//! | `SIM_INJECT_CANCEL` | after the seeds, cancel each `timeout` at each of its pending points in turn | `1`/`0`, `true`/`false` |
 //!
 //! With `SIM_JOBS`, the failure reported is the one with the lowest seed position, whatever
 //! the threads' timing, so the report is the same as with one thread.
@@ -88,7 +89,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-pub use report::{Failure, FailureKind, ShrunkSchedule};
+pub use report::{Failure, FailureKind, InjectedCancellation, ShrunkSchedule};
 pub use seeds::seed_for;
 
 pub use crate::env::Shard;
@@ -146,6 +147,7 @@ pub struct Check {
     buggify: bool,
     chaos: bool,
     max_schedules: u64,
+    inject_cancellation: bool,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -179,6 +181,13 @@ pub enum CheckError {
     Config(String),
     /// A seed failed.
     Failed(Box<Failure>),
+    /// Cancellation injection ran its budget of runs before covering every pending point.
+    InjectionIncomplete {
+        /// The check's name.
+        test: String,
+        /// Runs made.
+        runs: u64,
+    },
     /// [`Strategy::Exhaustive`] ran its budget of schedules without covering the space.
     Incomplete {
         /// The check's name.
@@ -196,6 +205,11 @@ impl fmt::Display for CheckError {
             CheckError::Env(e) => write!(f, "sim: {e}"),
             CheckError::Config(problem) => write!(f, "sim: {problem}"),
             CheckError::Failed(failure) => failure.fmt(f),
+            CheckError::InjectionIncomplete { test, runs } => write!(
+                f,
+                "sim: cancellation injection of `{test}` stopped after {runs} runs before \
+                 reaching the last pending point of its timeouts; raise `Check::max_schedules`"
+            ),
             CheckError::Incomplete {
                 test,
                 schedules,
@@ -249,6 +263,7 @@ impl Check {
             buggify: false,
             chaos: false,
             max_schedules: DEFAULT_MAX_SCHEDULES,
+            inject_cancellation: false,
             env_error: None,
             caller: None,
         }
@@ -495,6 +510,39 @@ impl Check {
         self
     }
 
+    /// Cancellation injection: after the seeds pass, re-run the test (under its first seed)
+    /// once per pending point of its [`timeout`](crate::time::timeout) futures, each time
+    /// making the timeout expire right there, so the code inside is checked for correctness
+    /// when cancelled at its 1st, 2nd, ... k-th `await`. A failure names the point and the
+    /// `timeout` that was cancelled. Stops after [`Check::max_schedules`] runs.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use sim::check::Check;
+    /// use sim::time::{sleep, timeout, Duration};
+    ///
+    /// // Moves 10 from `a` to `b` with an await between the two halves: cancelling it there
+    /// // loses the money.
+    /// let err = Check::new().seeds(3).inject_cancellation(true).try_run(|| async {
+    ///     let (a, b) = (Rc::new(Cell::new(10)), Rc::new(Cell::new(0)));
+    ///     let (a2, b2) = (Rc::clone(&a), Rc::clone(&b));
+    ///     let _ = timeout(Duration::from_secs(60), async move {
+    ///         a2.set(a2.get() - 10);
+    ///         sleep(Duration::from_millis(1)).await;
+    ///         b2.set(b2.get() + 10);
+    ///     })
+    ///     .await;
+    ///     assert_eq!(a.get() + b.get(), 10, "money lost");
+    /// });
+    /// let report = err.unwrap_err().to_string();
+    /// assert!(report.contains("injected: the timeout"), "{report}");
+    /// ```
+    pub fn inject_cancellation(mut self, on: bool) -> Check {
+        self.inject_cancellation = on;
+        self
+    }
+
     /// Print a one-line summary to stderr when the check passes.
     ///
     /// ```
@@ -571,6 +619,9 @@ impl Check {
         }
         if let Some(on) = env.buggify {
             self.buggify = on;
+        }
+        if let Some(on) = env.inject_cancellation {
+            self.inject_cancellation = on;
         }
         self
     }
@@ -669,6 +720,10 @@ impl Check {
                 return Err(CheckError::Failed(failure));
             }
         };
+        if self.inject_cancellation {
+            let (position, seed) = targets.first().copied().unwrap_or((None, 0));
+            self.inject(position, seed, horizon, &test)?;
+        }
         if self.verbose {
             eprintln!(
                 "sim: `{}` passed: {} seeds, {} distinct schedules, {} steps, strategy {}, {:.2?}",
@@ -702,6 +757,84 @@ impl Check {
             .run_seed(Some(0), probe, None, None, test)
             .map_err(CheckError::Failed)?;
         Ok(Some(run.decisions.max(1)))
+    }
+
+    /// Cancellation injection; see [`Check::inject_cancellation`].
+    fn inject<F, Fut>(
+        &self,
+        position: Option<u64>,
+        seed: u64,
+        horizon: Option<u64>,
+        test: &F,
+    ) -> Result<(), CheckError>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let horizon = if position == Some(0) { None } else { horizon };
+        for point in 1..=self.max_schedules {
+            match self.run_injected(position, seed, horizon, point, test) {
+                Ok(true) => continue,
+                Ok(false) => return Ok(()), // fewer pending points than `point`: all covered
+                Err(failure) => return Err(CheckError::Failed(failure)),
+            }
+        }
+        Err(CheckError::InjectionIncomplete {
+            test: self.name.clone(),
+            runs: self.max_schedules,
+        })
+    }
+
+    /// One injected run: `Ok(true)` if it passed with the injection made, `Ok(false)` if the
+    /// run ended before reaching the point.
+    fn run_injected<F, Fut>(
+        &self,
+        position: Option<u64>,
+        seed: u64,
+        horizon: Option<u64>,
+        point: u64,
+        test: &F,
+    ) -> Result<bool, Box<Failure>>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let caller = self.caller.unwrap_or(Location::caller());
+        let mut rt = self.builder(seed, horizon, None).inject_at(point).build();
+        let outcome = rt.block_on_at(test(), caller);
+        let fired = rt.injection().fired;
+        let kind = match outcome {
+            Err(error) => FailureKind::Run(error),
+            Ok(output) => match output.into_outcome() {
+                Ok(()) => return Ok(fired.is_some()),
+                Err(text) => FailureKind::Returned(text),
+            },
+        };
+        let at = match &kind {
+            FailureKind::Run(e) => e.at(),
+            _ => crate::error::RunPoint {
+                seed,
+                step: rt.steps(),
+                time: rt.elapsed(),
+            },
+        };
+        let task = match &kind {
+            FailureKind::Run(e) => blamed_task(e),
+            _ => None,
+        };
+        let stop = Stop {
+            at,
+            task,
+            schedule: rt.schedule(),
+            preemptions: rt.preemptions(),
+            trace: Vec::new(),
+        };
+        let mut failure = self.failure(position, seed, kind, stop);
+        failure.injected = fired.map(|site| InjectedCancellation { point, site });
+        failure.replay = format!("SIM_INJECT_CANCEL=1 {}", failure.replay);
+        Err(Box::new(failure))
     }
 
     /// Runs every schedule within the preemption bound under one seed.
@@ -1076,6 +1209,7 @@ impl Check {
             replay_schedule,
             preemptions,
             shrunk: None,
+            injected: None,
             trace,
         }
     }

@@ -1,6 +1,7 @@
 //! What a failing check reports.
 
 use std::fmt;
+use std::panic::Location;
 
 use crate::error::{PanicReason, RunPoint, SimError, TaskInfo};
 use crate::runtime::DecisionPoint;
@@ -51,8 +52,20 @@ pub struct Failure {
     pub preemptions: u64,
     /// The smallest schedule found that fails the same way, if shrinking found one.
     pub shrunk: Option<ShrunkSchedule>,
+    /// The cancellation the checker injected, when the failure came from injection.
+    pub injected: Option<InjectedCancellation>,
     /// The failing run's decisions with their options, when it was traced.
     pub(crate) trace: Vec<DecisionPoint>,
+}
+
+/// A cancellation injected by [`Check::inject_cancellation`](super::Check::inject_cancellation).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct InjectedCancellation {
+    /// Which pending point of the run's `timeout` futures, from 1.
+    pub point: u64,
+    /// Where the `timeout` that was made to expire was created.
+    pub site: &'static Location<'static>,
 }
 
 /// A smaller schedule that fails the same way as the original.
@@ -91,6 +104,14 @@ impl fmt::Display for Failure {
         writeln!(f, "  at:       step {}, t={:?}", self.at.step, self.at.time)?;
         if let Some(task) = &self.task {
             writeln!(f, "  task:     {task}")?;
+        }
+        if let Some(injected) = &self.injected {
+            writeln!(
+                f,
+                "  injected: the timeout at {} was made to expire at pending point {} of the \
+                 run's timeouts, cancelling its future there",
+                injected.site, injected.point
+            )?;
         }
         match &self.kind {
             FailureKind::Run(SimError::Panicked(p)) => {

@@ -63,6 +63,7 @@ impl Builder {
                 guide: None,
                 buggify: false,
                 trace_decisions: false,
+                inject_at: None,
             },
         }
     }
@@ -285,6 +286,13 @@ impl Builder {
     /// shrinker's strategy); overrides the strategy.
     pub(crate) fn guide(mut self, steps: Vec<GuideStep>) -> Builder {
         self.config.guide = Some(steps);
+        self
+    }
+
+    /// Cancellation injection: the `n`-th time (from 1) any `timeout`'s inner future returns
+    /// `Pending`, that timeout expires on the spot.
+    pub(crate) fn inject_at(mut self, n: u64) -> Builder {
+        self.config.inject_at = Some(n);
         self
     }
 

@@ -69,6 +69,18 @@ pub(crate) struct Config {
     pub(crate) buggify: bool,
     /// Whether to keep the full decision trace (for exhaustive exploration).
     pub(crate) trace_decisions: bool,
+    /// Cancellation injection: expire the timeout at this (1-based) pending point of all the
+    /// run's `timeout` futures.
+    pub(crate) inject_at: Option<u64>,
+}
+
+/// Where cancellation injection stands in a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Injection {
+    /// Pending points of `timeout` futures seen so far.
+    pub(crate) seen: u64,
+    /// The `timeout` that was cancelled, once the target point was reached.
+    pub(crate) fired: Option<&'static Location<'static>>,
 }
 
 /// One decision of a run, as exhaustive exploration needs it.
@@ -109,6 +121,7 @@ pub(crate) struct State {
     last_polled: Option<Ready>,
     /// Every decision with its options, when exploring exhaustively.
     trace: Option<Vec<DecisionPoint>>,
+    injection: Injection,
     user_rng: SimRng,
     current: Option<TaskId>,
     /// A failure found outside the run loop (a dropped handle holding a panic), reported at
@@ -238,6 +251,7 @@ impl Core {
                 preemptions: 0,
                 last_polled: None,
                 trace,
+                injection: Injection::default(),
                 user_rng,
                 current: None,
                 failure: None,
@@ -264,6 +278,24 @@ impl Core {
 
     pub(crate) fn steps(&self) -> u64 {
         self.state.borrow().steps
+    }
+
+    /// A `timeout`'s inner future just returned `Pending`: whether injection cancels it here.
+    pub(crate) fn injection_point(&self, site: &'static Location<'static>) -> bool {
+        let mut st = self.state.borrow_mut();
+        let Some(target) = st.config.inject_at else {
+            return false;
+        };
+        st.injection.seen += 1;
+        if st.injection.seen == target {
+            st.injection.fired = Some(site);
+            return true;
+        }
+        false
+    }
+
+    pub(crate) fn injection(&self) -> Injection {
+        self.state.borrow().injection
     }
 
     pub(crate) fn take_trace(&self) -> Vec<DecisionPoint> {

@@ -192,6 +192,11 @@ impl Runtime {
         self.core.preemptions()
     }
 
+    /// How far cancellation injection got in this run.
+    pub(crate) fn injection(&self) -> core::Injection {
+        self.core.injection()
+    }
+
     /// The decision trace, when [`Builder::trace_decisions`] was on.
     pub(crate) fn take_trace(&self) -> Vec<core::DecisionPoint> {
         self.core.take_trace()

@@ -7,6 +7,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
+use std::panic::Location;
+
+use crate::runtime::context;
 
 use super::{Instant, Sleep, sleep, sleep_until};
 
@@ -43,6 +46,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep(duration),
+        site: Location::caller(),
     }
 }
 
@@ -66,6 +70,7 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Some(future),
         sleep: sleep_until(deadline),
+        site: Location::caller(),
     }
 }
 
@@ -76,6 +81,7 @@ pin_project! {
         #[pin]
         future: Option<F>,
         sleep: Sleep,
+        site: &'static Location<'static>,
     }
 }
 
@@ -105,6 +111,14 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
             return Poll::Ready(Ok(output));
+        }
+        // Cancellation injection: the checker may make this pending point the one where the
+        // timeout expires, to test the inner future's cancellation at every await.
+        if context::try_core().is_some_and(|core| core.injection_point(this.site)) {
+            this.future.set(None);
+            return Poll::Ready(Err(Elapsed {
+                deadline: Instant::now(),
+            }));
         }
         match Pin::new(&mut *this.sleep).poll(cx) {
             Poll::Ready(()) => {
