@@ -832,6 +832,7 @@ impl Check {
             trace: Vec::new(),
         };
         let mut failure = self.failure(position, seed, kind, stop);
+        failure.runs = point;
         failure.injected = fired.map(|site| InjectedCancellation { point, site });
         failure.replay = format!("SIM_INJECT_CANCEL=1 {}", failure.replay);
         Err(Box::new(failure))
@@ -851,7 +852,9 @@ impl Check {
     {
         let seed = self.seed.unwrap_or_else(|| seed_for(&self.name, 0));
         let mut steps = 0;
+        let mut runs = 0;
         let run = |prefix: &Schedule| -> Result<Vec<DecisionPoint>, Box<Failure>> {
+            runs += 1;
             let guide: Vec<GuideStep> = prefix
                 .decisions()
                 .iter()
@@ -865,6 +868,7 @@ impl Check {
         let explored = match explored {
             Ok(explored) => explored,
             Err(mut failure) => {
+                failure.runs = runs;
                 if self.shrink {
                     self.shrink_failure(&mut failure, None, test);
                 }
@@ -1012,10 +1016,11 @@ impl Check {
                 }
             });
         }
-        if let Some((_, failure)) = first_failure
+        if let Some((index, mut failure)) = first_failure
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
         {
+            failure.runs = index as u64 + 1;
             return Err(failure);
         }
         let distinct_schedules = schedules
@@ -1210,6 +1215,7 @@ impl Check {
             preemptions,
             shrunk: None,
             injected: None,
+            runs: 0,
             trace,
         }
     }

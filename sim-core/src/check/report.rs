@@ -34,6 +34,9 @@ pub struct Failure {
     pub position: Option<u64>,
     /// Seeds the check was asked to run.
     pub seeds: u64,
+    /// Runs made until this failure was found, counting it (seeds, or schedules for an
+    /// exhaustive search; with several jobs, the failing seed's position in the list).
+    pub runs: u64,
     /// The strategy the seed ran under.
     pub strategy: Strategy,
     /// What went wrong.
