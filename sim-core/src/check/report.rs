@@ -101,8 +101,8 @@ impl fmt::Display for Failure {
         };
         writeln!(
             f,
-            "  seed:     {:#x}{position}, strategy {}",
-            self.seed, self.strategy
+            "  seed:     {:#x}{position}, strategy {}, found after {} run(s)",
+            self.seed, self.strategy, self.runs
         )?;
         writeln!(f, "  at:       step {}, t={:?}", self.at.step, self.at.time)?;
         if let Some(task) = &self.task {
