@@ -413,10 +413,17 @@ impl Core {
         let ready = st.tasks.insert(task, &self.inbox);
         st.scheduler.on_spawn(ready.id);
         let parent = st.current;
-        st.record(EventKind::Spawned {
-            task: ready.id,
-            parent,
-        });
+        if st.config.record_events {
+            let name = st
+                .tasks
+                .get(ready.key, ready.id)
+                .and_then(|e| e.name.as_deref().map(String::from));
+            st.record(EventKind::Spawned {
+                task: ready.id,
+                parent,
+                name,
+            });
+        }
         ready
     }
 

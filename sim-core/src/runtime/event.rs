@@ -37,6 +37,8 @@ pub enum EventKind {
         task: TaskId,
         /// The task that spawned it (`None` for the `block_on` future).
         parent: Option<TaskId>,
+        /// The task's name, if it has one.
+        name: Option<String>,
     },
     /// A task was polled.
     Polled {
