@@ -99,8 +99,8 @@ pub use combinators::{
 };
 pub use env::EnvError;
 pub use error::{
-    Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,
-    SimError, StepLimit, TaskInfo, TimeLimit,
+    BlockedOn, Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch,
+    RunPoint, SimError, StepLimit, TaskInfo, TimeLimit,
 };
 pub use executor::{JoinError, JoinHandle, TaskId};
 pub use runtime::{

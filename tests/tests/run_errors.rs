@@ -108,3 +108,75 @@ fn spawn_outside_a_run_panics_with_a_clear_message() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_lock_order_deadlock_reads_as_a_cycle_naming_tasks_and_locks() {
+    use sim::sync::Mutex;
+    use std::rc::Rc;
+    let run = |seed| {
+        Builder::new().seed(seed).build().block_on(async {
+            let first = Rc::new(Mutex::new("first"));
+            let second = Rc::new(Mutex::new("second"));
+            let (a1, a2) = (Rc::clone(&first), Rc::clone(&second));
+            let a = sim::task::Builder::new().name("a").spawn(async move {
+                let _one = a1.lock().await;
+                sim::task::yield_now().await;
+                let _two = a2.lock().await;
+            });
+            let (b1, b2) = (Rc::clone(&first), Rc::clone(&second));
+            let b = sim::task::Builder::new().name("b").spawn(async move {
+                let _two = b2.lock().await;
+                sim::task::yield_now().await;
+                let _one = b1.lock().await;
+            });
+            a.await.unwrap();
+            b.await.unwrap();
+        })
+    };
+    let err = (0..100)
+        .find_map(|seed| run(seed).err())
+        .expect("some seed deadlocks");
+    let SimError::Deadlock(d) = &err else {
+        panic!("expected a deadlock, got {err}")
+    };
+    assert_eq!(d.cycle.len(), 2, "{err}");
+    let ids: Vec<u64> = d.cycle.iter().map(|t| t.as_u64()).collect();
+    assert_eq!(ids, [1, 2], "tasks a (#1) and b (#2)");
+    for wait in &d.waits {
+        assert!(
+            wait.resource
+                .starts_with("Mutex created at tests/tests/run_errors.rs:"),
+            "{wait:?}"
+        );
+        assert_eq!(wait.holders.len(), 1);
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("cycle: #1 \"a\" waits on Mutex created at tests/tests/run_errors.rs:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-> #2 \"b\" waits on Mutex created at"),
+        "{text}"
+    );
+    assert!(text.contains(", held by #2 \"b\""), "{text}");
+    assert!(text.contains(", held by #1 \"a\""), "{text}");
+}
+
+#[test]
+fn a_task_blocked_on_an_empty_channel_says_so() {
+    let err = Builder::new()
+        .build()
+        .block_on(async {
+            let (_tx, mut rx) = sim::sync::mpsc::channel::<u8>(1);
+            let _ = rx.recv().await;
+        })
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "waiting on mpsc channel (recv: empty) created at tests/tests/run_errors.rs:"
+        ),
+        "{text}"
+    );
+}

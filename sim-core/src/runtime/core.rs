@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use crate::buggify::Buggify;
 use crate::error::{
-    Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch, RunPoint,
-    SimError, StepLimit, TaskInfo, TimeLimit,
+    BlockedOn, Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch,
+    RunPoint, SimError, StepLimit, TaskInfo, TimeLimit,
 };
 use crate::executor::callbacks::{Callbacks, DoneCallback, DoneInfo};
 use crate::executor::cell::{AnyTask, Stage, TaskPoll};
@@ -34,8 +34,10 @@ use crate::sched::guided::GuideStep;
 use crate::sched::rng::{SimRng, Stream};
 use crate::sched::{DecisionKind, ReplayError, Schedule, Scheduler, Strategy};
 use crate::sync::Semaphore;
+use crate::sync::resource::Resource;
 use crate::time::Instant;
 use crate::time::queue::{TimerKey, TimerQueue};
+use std::collections::BTreeMap;
 
 /// What a run does with a panic that no join handle observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -122,6 +124,8 @@ pub(crate) struct State {
     /// Every decision with its options, when exploring exhaustively.
     trace: Option<Vec<DecisionPoint>>,
     injection: Injection,
+    /// What each blocked task waits on (tasks blocked in a `sim::sync` primitive).
+    waits: BTreeMap<TaskId, Rc<Resource>>,
     user_rng: SimRng,
     current: Option<TaskId>,
     /// A failure found outside the run loop (a dropped handle holding a panic), reported at
@@ -216,17 +220,63 @@ impl State {
     }
 
     fn deadlock(&self) -> SimError {
-        let blocked = self
+        let blocked: Vec<TaskInfo> = self
             .tasks
             .blocked()
             .into_iter()
             .map(Self::task_info)
             .collect();
+        let waits: Vec<BlockedOn> = blocked
+            .iter()
+            .filter_map(|t| {
+                let resource = self.waits.get(&t.id)?;
+                Some(BlockedOn {
+                    task: t.id,
+                    resource: resource.to_string(),
+                    holders: resource.holders(),
+                })
+            })
+            .collect();
+        let cycle = find_cycle(&waits);
         SimError::Deadlock(Deadlock {
             at: self.at(),
             blocked,
+            waits,
+            cycle,
         })
     }
+}
+
+/// The first cycle (from the lowest task id) in the graph "task waits on a resource held by".
+fn find_cycle(waits: &[BlockedOn]) -> Vec<TaskId> {
+    let next = |task: TaskId| -> Vec<TaskId> {
+        waits
+            .iter()
+            .find(|w| w.task == task)
+            .map(|w| w.holders.clone())
+            .unwrap_or_default()
+    };
+    for start in waits.iter().map(|w| w.task) {
+        // Depth-first, following holders; a path that comes back to `start` is a cycle.
+        // Only tasks above `start` are entered, so each cycle is found from its lowest id.
+        let mut path = vec![start];
+        let mut stack = vec![next(start)];
+        while let Some(options) = stack.last_mut() {
+            match options.pop() {
+                Some(task) if task == start => return path,
+                Some(task) if !path.contains(&task) && task > start => {
+                    path.push(task);
+                    stack.push(next(task));
+                }
+                Some(_) => {}
+                None => {
+                    stack.pop();
+                    path.pop();
+                }
+            }
+        }
+    }
+    Vec::new()
 }
 
 impl Core {
@@ -252,6 +302,7 @@ impl Core {
                 last_polled: None,
                 trace,
                 injection: Injection::default(),
+                waits: BTreeMap::new(),
                 user_rng,
                 current: None,
                 failure: None,
@@ -278,6 +329,18 @@ impl Core {
 
     pub(crate) fn steps(&self) -> u64 {
         self.state.borrow().steps
+    }
+
+    /// `task` now waits on `resource`.
+    pub(crate) fn register_wait(&self, task: TaskId, resource: Rc<Resource>) {
+        let old = self.state.borrow_mut().waits.insert(task, resource);
+        drop(old);
+    }
+
+    /// `task` no longer waits on a primitive.
+    pub(crate) fn clear_wait(&self, task: TaskId) {
+        let old = self.state.borrow_mut().waits.remove(&task);
+        drop(old);
     }
 
     /// A `timeout`'s inner future just returned `Pending`: whether injection cancels it here.

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
+use std::panic::Location;
 
 /// Lets `n` tasks wait for each other; the `n`-th arrival releases them all, and the barrier
 /// is ready for the next round. A task cancelled while waiting no longer counts as arrived.
@@ -65,12 +67,13 @@ impl Barrier {
     /// let b = sim::sync::Barrier::new(2);
     /// # drop(b);
     /// ```
+    #[track_caller]
     pub fn new(n: usize) -> Barrier {
         Barrier {
             n: n.max(1),
             state: RefCell::new(State {
                 arrived: 0,
-                waiters: WaitList::default(),
+                waiters: WaitList::new(Resource::new("Barrier", Location::caller())),
             }),
         }
     }

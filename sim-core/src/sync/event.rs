@@ -7,7 +7,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::chaos::ChaosGate;
+use super::resource::Resource;
 use super::waiters::{WaitList, WaiterKey, WakeList};
+use std::panic::Location;
 
 /// A flag that tasks wait on; `set` wakes every waiter.
 ///
@@ -42,6 +44,7 @@ struct State {
 }
 
 impl Default for Event {
+    #[track_caller]
     fn default() -> Event {
         Event::new()
     }
@@ -53,11 +56,12 @@ impl Event {
     /// ```
     /// assert!(!sim::sync::Event::new().is_set());
     /// ```
+    #[track_caller]
     pub fn new() -> Event {
         Event {
             state: RefCell::new(State {
                 set: false,
-                waiters: WaitList::default(),
+                waiters: WaitList::new(Resource::new("Event", Location::caller())),
             }),
         }
     }

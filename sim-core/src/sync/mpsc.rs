@@ -9,7 +9,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::chaos::ChaosGate;
+use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
+use crate::executor::TaskId;
+use std::panic::Location;
 
 struct Chan<T> {
     queue: VecDeque<T>,
@@ -18,6 +21,8 @@ struct Chan<T> {
     senders: usize,
     receiver_alive: bool,
     receiver_waker: Option<Waker>,
+    /// What a receiver waiting for a value waits on, for deadlock reports.
+    recv_resource: Rc<Resource>,
     /// Senders waiting for room, each holding its value; a grant means "your value is in the
     /// queue" (`Ok`) or "the receiver is gone, here is your value back" (`Err`).
     blocked: WaitList<T, Result<(), T>>,
@@ -67,6 +72,7 @@ impl<T> Chan<T> {
 ///     producer.await.unwrap();
 /// }).unwrap();
 /// ```
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(capacity > 0, "mpsc::channel needs a capacity of at least 1");
     make(Some(capacity))
@@ -84,18 +90,22 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 ///     assert_eq!(n, 100);
 /// }).unwrap();
 /// ```
+#[track_caller]
 pub fn unbounded_channel<T>() -> (Sender<T>, Receiver<T>) {
     make(None)
 }
 
+#[track_caller]
 fn make<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    let site = Location::caller();
     let chan = Rc::new(RefCell::new(Chan {
         queue: VecDeque::new(),
         capacity,
         senders: 1,
         receiver_alive: true,
         receiver_waker: None,
-        blocked: WaitList::default(),
+        blocked: WaitList::new(Resource::new("mpsc channel (send: full)", site)),
+        recv_resource: Resource::new("mpsc channel (recv: empty)", site),
     }));
     (
         Sender {
@@ -311,6 +321,7 @@ impl<T> Receiver<T> {
         Recv {
             receiver: self,
             chaos: ChaosGate::default(),
+            waiting: None,
         }
     }
 
@@ -394,6 +405,8 @@ impl<T> fmt::Debug for Receiver<T> {
 pub struct Recv<'a, T> {
     receiver: &'a mut Receiver<T>,
     chaos: ChaosGate,
+    /// The task registered as waiting on the channel, while it waits.
+    waiting: Option<TaskId>,
 }
 
 impl<T> Future for Recv<'_, T> {
@@ -409,13 +422,29 @@ impl<T> Future for Recv<'_, T> {
             return Poll::Pending;
         }
         match this.receiver.try_recv() {
-            Ok(v) => Poll::Ready(Some(v)),
-            Err(TryRecvError::Disconnected) => Poll::Ready(None),
+            Ok(v) => {
+                Resource::stop_waiting(this.waiting.take());
+                Poll::Ready(Some(v))
+            }
+            Err(TryRecvError::Disconnected) => {
+                Resource::stop_waiting(this.waiting.take());
+                Poll::Ready(None)
+            }
             Err(TryRecvError::Empty) => {
-                this.receiver.chan.borrow_mut().receiver_waker = Some(cx.waker().clone());
+                let mut chan = this.receiver.chan.borrow_mut();
+                chan.receiver_waker = Some(cx.waker().clone());
+                if this.waiting.is_none() {
+                    this.waiting = Resource::wait(&chan.recv_resource);
+                }
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<T> Drop for Recv<'_, T> {
+    fn drop(&mut self) {
+        Resource::stop_waiting(self.waiting.take());
     }
 }
 

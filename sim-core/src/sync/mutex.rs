@@ -49,9 +49,10 @@ impl<T> Mutex<T> {
     /// let m = sim::sync::Mutex::new(5);
     /// assert_eq!(m.into_inner(), 5);
     /// ```
+    #[track_caller]
     pub fn new(value: T) -> Mutex<T> {
         Mutex {
-            semaphore: Semaphore::new(1),
+            semaphore: Semaphore::for_primitive(1, "Mutex", std::panic::Location::caller()),
             value: RefCell::new(value),
         }
     }

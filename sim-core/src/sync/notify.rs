@@ -7,7 +7,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::chaos::ChaosGate;
+use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
+use std::panic::Location;
 
 /// Which call a waiter was notified by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,7 @@ struct State {
 }
 
 impl Default for Notify {
+    #[track_caller]
     fn default() -> Notify {
         Notify::new()
     }
@@ -65,11 +68,12 @@ impl Notify {
     /// let n = sim::sync::Notify::new();
     /// # drop(n);
     /// ```
+    #[track_caller]
     pub fn new() -> Notify {
         Notify {
             state: RefCell::new(State {
                 permit: false,
-                waiters: WaitList::default(),
+                waiters: WaitList::new(Resource::new("Notify", Location::caller())),
             }),
         }
     }

@@ -8,7 +8,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::chaos::ChaosGate;
+use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
+use std::panic::Location;
 
 /// A FIFO queue shared by producer and consumer tasks (asyncio's `Queue`).
 ///
@@ -109,15 +111,19 @@ impl<T> Queue<T> {
     /// let q = sim::sync::Queue::<u8>::new(0);
     /// assert_eq!(q.maxsize(), 0);
     /// ```
+    #[track_caller]
     pub fn new(maxsize: usize) -> Queue<T> {
         Queue {
             maxsize,
             state: RefCell::new(State {
                 items: VecDeque::new(),
                 unfinished: 0,
-                getters: WaitList::default(),
-                putters: WaitList::default(),
-                joiners: WaitList::default(),
+                getters: WaitList::new(Resource::new("Queue (get: empty)", Location::caller())),
+                putters: WaitList::new(Resource::new("Queue (put: full)", Location::caller())),
+                joiners: WaitList::new(Resource::new(
+                    "Queue (join: unfinished items)",
+                    Location::caller(),
+                )),
             }),
         }
     }

@@ -42,9 +42,14 @@ impl<T> RwLock<T> {
     /// ```
     /// assert_eq!(sim::sync::RwLock::new(3).into_inner(), 3);
     /// ```
+    #[track_caller]
     pub fn new(value: T) -> RwLock<T> {
         RwLock {
-            semaphore: Semaphore::new(MAX_READERS),
+            semaphore: Semaphore::for_primitive(
+                MAX_READERS,
+                "RwLock",
+                std::panic::Location::caller(),
+            ),
             value: RefCell::new(value),
         }
     }

@@ -8,7 +8,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::chaos::ChaosGate;
+use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
+use crate::executor::TaskId;
+use std::panic::Location;
 
 /// A counting semaphore with FIFO hand-off.
 ///
@@ -40,6 +43,7 @@ use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
 /// ```
 pub struct Semaphore {
     state: RefCell<State>,
+    resource: Rc<Resource>,
 }
 
 struct State {
@@ -66,12 +70,22 @@ impl Semaphore {
     /// ```
     /// assert_eq!(sim::sync::Semaphore::new(3).available_permits(), 3);
     /// ```
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
+        Semaphore::for_primitive(permits, "Semaphore", Location::caller())
+    }
+
+    /// A semaphore behind another primitive, which reports name as `kind`.
+    pub(crate) fn for_primitive(
+        permits: usize,
+        kind: &'static str,
+        site: &'static Location<'static>,
+    ) -> Semaphore {
+        let resource = Resource::new(kind, site);
+        let waiters = WaitList::new(Rc::clone(&resource));
         Semaphore {
-            state: RefCell::new(State {
-                permits,
-                waiters: WaitList::default(),
-            }),
+            state: RefCell::new(State { permits, waiters }),
+            resource,
         }
     }
 
@@ -114,10 +128,8 @@ impl Semaphore {
         let mut st = self.state.borrow_mut();
         if st.waiters.is_empty() && st.permits >= 1 {
             st.permits -= 1;
-            Ok(SemaphorePermit {
-                semaphore: self,
-                permits: 1,
-            })
+            drop(st);
+            Ok(taken_permit(self, 1))
         } else {
             Err(TryAcquireError)
         }
@@ -201,7 +213,11 @@ impl fmt::Debug for Semaphore {
 
 /// A permit object for `permits` already taken from `semaphore` by a completed acquire.
 pub(crate) fn taken_permit(semaphore: &Semaphore, permits: usize) -> SemaphorePermit<'_> {
-    SemaphorePermit { semaphore, permits }
+    SemaphorePermit {
+        semaphore,
+        permits,
+        holder: semaphore.resource.hold(),
+    }
 }
 
 /// The waiting logic shared by the borrowed and owned acquire futures.
@@ -275,10 +291,10 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
         let this = &mut *self;
-        this.op.poll(this.semaphore, cx).map(|()| SemaphorePermit {
-            semaphore: this.semaphore,
-            permits: std::mem::take(&mut this.op.need),
-        })
+        let semaphore = this.semaphore;
+        let op = &mut this.op;
+        op.poll(semaphore, cx)
+            .map(|()| taken_permit(semaphore, std::mem::take(&mut op.need)))
     }
 }
 
@@ -309,6 +325,7 @@ impl Future for AcquireOwned {
         this.op
             .poll(&this.semaphore, cx)
             .map(|()| OwnedSemaphorePermit {
+                holder: this.semaphore.resource.hold(),
                 semaphore: Rc::clone(&this.semaphore),
                 permits: std::mem::take(&mut this.op.need),
             })
@@ -334,6 +351,7 @@ impl fmt::Debug for AcquireOwned {
 pub struct SemaphorePermit<'a> {
     semaphore: &'a Semaphore,
     permits: usize,
+    holder: Option<TaskId>,
 }
 
 impl SemaphorePermit<'_> {
@@ -351,6 +369,7 @@ impl SemaphorePermit<'_> {
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
+        self.semaphore.resource.release(self.holder);
         if self.permits > 0 {
             self.semaphore.release(self.permits);
         }
@@ -370,10 +389,12 @@ impl fmt::Debug for SemaphorePermit<'_> {
 pub struct OwnedSemaphorePermit {
     semaphore: Rc<Semaphore>,
     permits: usize,
+    holder: Option<TaskId>,
 }
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
+        self.semaphore.resource.release(self.holder);
         if self.permits > 0 {
             self.semaphore.release(self.permits);
         }

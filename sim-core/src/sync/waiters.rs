@@ -16,12 +16,20 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use super::resource::Resource;
+use crate::executor::TaskId;
+use std::rc::Rc;
+
 /// A waiter's place in the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WaiterKey(usize);
 
 enum Slot<D, T> {
-    Waiting { data: D, waker: Option<Waker> },
+    Waiting {
+        data: D,
+        waker: Option<Waker>,
+        task: Option<TaskId>,
+    },
     Granted(T),
 }
 
@@ -38,23 +46,27 @@ pub(crate) struct WaitList<D, T> {
     slots: Slab<Slot<D, T>>,
     /// Keys of the waiters still waiting, oldest first.
     queue: VecDeque<usize>,
-}
-
-impl<D, T> Default for WaitList<D, T> {
-    fn default() -> Self {
-        WaitList {
-            slots: Slab::new(),
-            queue: VecDeque::new(),
-        }
-    }
+    /// What the waiters wait on, for deadlock reports.
+    resource: Rc<Resource>,
 }
 
 impl<D, T> WaitList<D, T> {
-    /// Adds a waiter at the back.
+    /// An empty list of waiters on `resource`.
+    pub(crate) fn new(resource: Rc<Resource>) -> Self {
+        WaitList {
+            slots: Slab::new(),
+            queue: VecDeque::new(),
+            resource,
+        }
+    }
+
+    /// Adds the running task as a waiter at the back.
     pub(crate) fn push(&mut self, data: D, waker: &Waker) -> WaiterKey {
+        let task = Resource::wait(&self.resource);
         let key = self.slots.insert(Slot::Waiting {
             data,
             waker: Some(waker.clone()),
+            task,
         });
         self.queue.push_back(key);
         WaiterKey(key)
@@ -83,7 +95,10 @@ impl<D, T> WaitList<D, T> {
     pub(crate) fn grant_front(&mut self, value: T) -> Option<(D, Option<Waker>)> {
         let key = self.queue.pop_front()?;
         match std::mem::replace(&mut self.slots[key], Slot::Granted(value)) {
-            Slot::Waiting { data, waker } => Some((data, waker)),
+            Slot::Waiting { data, waker, task } => {
+                Resource::stop_waiting(task);
+                Some((data, waker))
+            }
             Slot::Granted(_) => unreachable!("granted waiters leave the queue"),
         }
     }
@@ -103,9 +118,10 @@ impl<D, T> WaitList<D, T> {
     /// Grants the oldest waiter the value `grant` makes from its data; returns the waker.
     pub(crate) fn grant_front_with(&mut self, grant: impl FnOnce(D) -> T) -> Option<Option<Waker>> {
         let key = self.queue.pop_front()?;
-        let Slot::Waiting { data, waker } = self.slots.remove(key) else {
+        let Slot::Waiting { data, waker, task } = self.slots.remove(key) else {
             unreachable!("granted waiters leave the queue");
         };
+        Resource::stop_waiting(task);
         let value = grant(data);
         let reinserted = self.slots.insert(Slot::Granted(value));
         debug_assert_eq!(reinserted, key, "a slab reuses the slot just freed");
@@ -131,7 +147,8 @@ impl<D, T> WaitList<D, T> {
     /// Removes a waiter whose future was dropped, returning what it held.
     pub(crate) fn cancel(&mut self, key: WaiterKey) -> Cancelled<D, T> {
         match self.slots.remove(key.0) {
-            Slot::Waiting { data, .. } => {
+            Slot::Waiting { data, task, .. } => {
+                Resource::stop_waiting(task);
                 if let Some(at) = self.queue.iter().position(|&k| k == key.0) {
                     self.queue.remove(at);
                 }
