@@ -6,6 +6,7 @@
 //! | `SIM_STRATEGY` | the scheduling strategy | `random`, `fifo`, `pct`, `pct:N` | `Builder`, `Check` |
 //! | `SIM_SCHEDULE` | replay this schedule | as printed, e.g. `v1:0*3,1` | `Builder`, `Check` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` | `Builder`, `Check` |
+//! | `SIM_TRACE` | print the run's events with virtual timestamps (`sim::trace`) | `1`/`debug`, `trace`, `info`, `0` | `Builder`, `Check` |
 //! | `SIM_INJECT_CANCEL` | cancellation injection at every `timeout` pending point | `1`/`0`, `true`/`false` | `Check` |
 //! | `SIM_SEEDS` | how many seeds a test runs | integer >= 1 | `Check` |
 //! | `SIM_SEED_START` | index of the first seed | integer | `Check` |
@@ -142,6 +143,8 @@ pub(crate) struct EnvSettings {
     pub(crate) shrink: Option<bool>,
     pub(crate) buggify: Option<bool>,
     pub(crate) inject_cancellation: Option<bool>,
+    /// `Some(None)`: tracing explicitly off.
+    pub(crate) trace: Option<Option<tracing::Level>>,
 }
 
 impl EnvSettings {
@@ -177,6 +180,7 @@ impl EnvSettings {
             shrink: field("SIM_SHRINK").parse(parse_bool)?,
             buggify: field("SIM_BUGGIFY").parse(parse_bool)?,
             inject_cancellation: field("SIM_INJECT_CANCEL").parse(parse_bool)?,
+            trace: field("SIM_TRACE").parse(parse_trace)?,
         })
     }
 }
@@ -215,6 +219,25 @@ fn parse_count(value: &str, min: u64) -> Result<u64, String> {
     match value.trim().parse::<u64>() {
         Ok(n) if n >= min => Ok(n),
         _ => Err(format!("expected a whole number of at least {min}")),
+    }
+}
+
+fn parse_trace(value: &str) -> Result<Option<tracing::Level>, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "debug" => Ok(Some(tracing::Level::DEBUG)),
+        "trace" => Ok(Some(tracing::Level::TRACE)),
+        "info" => Ok(Some(tracing::Level::INFO)),
+        "0" | "false" | "off" => Ok(None),
+        _ => Err("expected 1 (debug), trace, info or 0".to_string()),
+    }
+}
+
+impl EnvSettings {
+    /// Installs the trace subscriber if `SIM_TRACE` asks for one.
+    pub(crate) fn start_tracing(&self) {
+        if let Some(Some(level)) = self.trace {
+            crate::trace::init(level);
+        }
     }
 }
 

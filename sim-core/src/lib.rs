@@ -92,6 +92,7 @@ mod sched;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod trace;
 
 pub use combinators::{
     AsCompleted, Finished, Gather, GatherSettled, ReturnWhen, WaitFor, WaitTasks, as_completed,

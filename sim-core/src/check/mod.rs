@@ -26,6 +26,7 @@
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
 //! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
+//! | `SIM_TRACE` | print the run's events with virtual timestamps (see [`trace`](crate::trace)) | `1`, `trace`, `info`, `0` |
 //! | `SIM_INJECT_CANCEL` | after the seeds, cancel each `timeout` at each of its pending points in turn | `1`/`0`, `true`/`false` |
 //!
 //! With `SIM_JOBS`, the failure reported is the one with the lowest seed position, whatever
@@ -586,6 +587,7 @@ impl Check {
     }
 
     fn apply_env(mut self, env: &EnvSettings) -> Check {
+        env.start_tracing();
         if let Some(seed) = env.seed {
             self.seed = Some(seed);
         }

@@ -77,6 +77,7 @@ impl Builder {
     /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
     /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
     /// | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
+    /// | `SIM_TRACE` | print the run's events with virtual timestamps | `1`, `trace`, `info`, `0` |
     /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`](crate::Schedule)'s `Display`, e.g. `v1:0*3,1` |
     ///
     /// The full list, with the variables the multi-seed checker reads, is in the
@@ -133,6 +134,7 @@ impl Builder {
 
     /// Applies the settings of the environment that concern a single run.
     pub(crate) fn apply_env(mut self, env: &EnvSettings) -> Builder {
+        env.start_tracing();
         if let Some(seed) = env.seed {
             self.config.seed = seed;
         }

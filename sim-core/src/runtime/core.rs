@@ -9,7 +9,7 @@
 //!   or [`Core::cancel_task`] (or polls the `block_on` future itself).
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
@@ -140,6 +140,8 @@ pub(crate) struct State {
 
 pub(crate) struct Core {
     state: RefCell<State>,
+    /// The virtual time, mirrored from the state so it can be read at any moment.
+    clock: Cell<Instant>,
     inbox: Arc<Inbox>,
     /// The simulated pool behind `spawn_blocking`, made on first use.
     blocking: RefCell<Option<Rc<Semaphore>>>,
@@ -311,6 +313,7 @@ impl Core {
                 woken: Vec::new(),
                 due: Vec::new(),
             }),
+            clock: Cell::new(Instant::ZERO),
             inbox: Arc::new(Inbox::new()),
             blocking: RefCell::new(None),
             buggify: RefCell::new(buggify),
@@ -319,8 +322,9 @@ impl Core {
 
     // ---- run-wide queries -------------------------------------------------------------
 
+    /// The virtual time. Readable while the state is borrowed (the trace timer needs that).
     pub(crate) fn now(&self) -> Instant {
-        self.state.borrow().now
+        self.clock.get()
     }
 
     pub(crate) fn seed(&self) -> u64 {
@@ -440,6 +444,9 @@ impl Core {
     pub(crate) fn advance(&self, d: Duration) {
         let mut st = self.state.borrow_mut();
         st.now = st.now.saturating_add(d);
+        self.clock.set(st.now);
+        drop(st);
+        tracing::debug!(target: "sim", to = ?self.clock.get().since_start(), "clock advanced");
     }
 
     // ---- spawning ---------------------------------------------------------------------
@@ -487,6 +494,15 @@ impl Core {
                 name,
             });
         }
+        if tracing::enabled!(target: "sim", tracing::Level::DEBUG) {
+            let name = st
+                .tasks
+                .get(ready.key, ready.id)
+                .and_then(|e| e.name.clone());
+            drop(st);
+            let parent = parent.map(tracing::field::display);
+            tracing::debug!(target: "sim", task = %ready.id, name = name.as_deref(), parent, "spawn");
+        }
         ready
     }
 
@@ -519,6 +535,7 @@ impl Core {
                 let mut due = std::mem::take(&mut st.due);
                 st.timers.pop_due_at(deadline, &mut due);
                 st.record(EventKind::TimersFired { count: due.len() });
+                tracing::trace!(target: "sim", count = due.len(), "timers fired");
                 let mut order = std::collections::VecDeque::from(due);
                 let mut fire = Vec::with_capacity(order.len());
                 while order.len() > 1 {
@@ -603,7 +620,9 @@ impl Core {
                         }));
                     }
                     st.now = Instant::from_nanos(deadline);
+                    self.clock.set(st.now);
                     st.record(EventKind::ClockAdvanced { to });
+                    tracing::trace!(target: "sim", to = ?to, "clock advanced to the next timer");
                 }
                 None => return Err(st.deadlock()),
             }
@@ -649,10 +668,27 @@ impl Core {
                 std::mem::replace(&mut entry.waker, Waker::noop().clone()),
             )
         };
-        let result = cell
-            .as_mut()
-            .poll_task(&mut Context::from_waker(&waker), ready.id);
+        let span = self.task_span(ready);
+        let result = span.in_scope(|| {
+            tracing::trace!(target: "sim", "poll");
+            cell.as_mut()
+                .poll_task(&mut Context::from_waker(&waker), ready.id)
+        });
         self.finish_poll(ready, Some(cell), waker, result);
+    }
+
+    /// The span a task's poll runs in, so the task's own events appear inside it.
+    pub(crate) fn task_span(&self, ready: Ready) -> tracing::Span {
+        if !tracing::enabled!(target: "sim", tracing::Level::DEBUG) {
+            return tracing::Span::none();
+        }
+        let name = self
+            .state
+            .borrow()
+            .tasks
+            .get(ready.key, ready.id)
+            .and_then(|e| e.name.clone());
+        tracing::debug_span!(target: "sim", "task", id = %ready.id, name = name.as_deref())
     }
 
     /// Drops an aborted task's future.
@@ -665,7 +701,10 @@ impl Core {
                 .take()
                 .expect("a spawned task has its cell")
         };
-        let result = cell.as_mut().cancel(ready.id);
+        let result = self.task_span(ready).in_scope(|| {
+            tracing::debug!(target: "sim", "cancelled: future dropped");
+            cell.as_mut().cancel(ready.id)
+        });
         let outcome = match result {
             TaskPoll::Panicked(_) => Outcome::Panicked,
             _ => Outcome::Cancelled,
@@ -707,6 +746,12 @@ impl Core {
         result: TaskPoll,
         outcome: Outcome,
     ) {
+        match &result {
+            TaskPoll::Panicked(message) => {
+                tracing::debug!(target: "sim", task = %ready.id, message = %message, "panicked");
+            }
+            _ => tracing::debug!(target: "sim", task = %ready.id, ?outcome, "finished"),
+        }
         let mut st = self.state.borrow_mut();
         st.current = None;
         st.record(EventKind::Finished {
@@ -931,6 +976,8 @@ impl Core {
         }
         entry.abort_requested = true;
         st.tasks.wake(ready);
+        drop(st);
+        tracing::debug!(target: "sim", task = %ready.id, "abort requested");
     }
 
     /// The task's place in the run's completion order, once it has finished.

@@ -116,7 +116,12 @@ impl Runtime {
                 Step::Poll(ready) if ready == main => {
                     let waker = core.take_waker(ready);
                     let mut cx = Context::from_waker(&waker);
-                    match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+                    let span = core.task_span(ready);
+                    let polled = span.in_scope(|| {
+                        tracing::trace!(target: "sim", "poll");
+                        catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+                    });
+                    match polled {
                         Ok(Poll::Pending) => {
                             core.finish_poll(ready, None, waker, TaskPoll::Pending)
                         }
