@@ -92,6 +92,7 @@ mod sched;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod timeline;
 pub mod trace;
 
 pub use combinators::{
@@ -105,8 +106,8 @@ pub use error::{
 };
 pub use executor::{JoinError, JoinHandle, TaskId};
 pub use runtime::{
-    Builder, DEFAULT_MAX_STEPS, Event, EventKind, Outcome, Runtime, UnobservedPanic, in_simulation,
-    seed, steps_taken,
+    Builder, DEFAULT_MAX_STEPS, DEFAULT_SLOW_POLL, DebugReport, Event, EventKind, Outcome, Runtime,
+    SlowPoll, UnobservedPanic, in_simulation, seed, steps_taken,
 };
 pub use sched::{
     DecisionKind, ParseScheduleError, ParseStrategyError, ReplayError, Schedule, Strategy,

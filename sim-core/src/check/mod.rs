@@ -26,6 +26,7 @@
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
 //! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
+//! | `SIM_DEBUG` | debug mode in every run (see `Builder::debug`) | `1`/`0`, `true`/`false` |
 //! | `SIM_TRACE` | print the run's events with virtual timestamps (see [`trace`](crate::trace)) | `1`, `trace`, `info`, `0` |
 //! | `SIM_INJECT_CANCEL` | after the seeds, cancel each `timeout` at each of its pending points in turn | `1`/`0`, `true`/`false` |
 //!
@@ -149,6 +150,7 @@ pub struct Check {
     chaos: bool,
     max_schedules: u64,
     inject_cancellation: bool,
+    debug: bool,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -265,6 +267,7 @@ impl Check {
             chaos: false,
             max_schedules: DEFAULT_MAX_SCHEDULES,
             inject_cancellation: false,
+            debug: false,
             env_error: None,
             caller: None,
         }
@@ -624,6 +627,9 @@ impl Check {
         }
         if let Some(on) = env.inject_cancellation {
             self.inject_cancellation = on;
+        }
+        if let Some(on) = env.debug {
+            self.debug = on;
         }
         self
     }
@@ -1047,6 +1053,7 @@ impl Check {
             .max_steps(self.max_steps)
             .buggify(self.buggify)
             .chaos(self.chaos)
+            .debug(self.debug)
             .trace_decisions(
                 guide.is_some() || matches!(self.strategy, Strategy::Exhaustive { .. }),
             )

@@ -185,6 +185,11 @@ impl TaskTable {
         entry
     }
 
+    /// Every entry, in slot order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskEntry> {
+        self.slab.iter().map(|(_, e)| e)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.slab.len()
     }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::Runtime;
 use super::core::{Config, UnobservedPanic};
+use super::debug::DEFAULT_SLOW_POLL;
 use crate::env::{EnvError, EnvSettings};
 use crate::sched::Strategy;
 use crate::sched::guided::GuideStep;
@@ -64,6 +65,7 @@ impl Builder {
                 buggify: false,
                 trace_decisions: false,
                 inject_at: None,
+                debug: None,
             },
         }
     }
@@ -78,6 +80,7 @@ impl Builder {
     /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
     /// | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
     /// | `SIM_TRACE` | print the run's events with virtual timestamps | `1`, `trace`, `info`, `0` |
+    /// | `SIM_DEBUG` | debug mode (slow polls, leaked tasks, ignored panics) | `1`/`0`, `true`/`false` |
     /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`](crate::Schedule)'s `Display`, e.g. `v1:0*3,1` |
     ///
     /// The full list, with the variables the multi-seed checker reads, is in the
@@ -146,6 +149,9 @@ impl Builder {
         }
         if let Some(on) = env.buggify {
             self.config.buggify = on;
+        }
+        if let Some(on) = env.debug {
+            self = self.debug(on);
         }
         self
     }
@@ -262,6 +268,32 @@ impl Builder {
     /// ```
     pub fn buggify(mut self, on: bool) -> Builder {
         self.config.buggify = on;
+        self
+    }
+
+    /// Debug mode, like asyncio's: notes polls slower than [`DEFAULT_SLOW_POLL`] of
+    /// wall-clock time, ignored panics, and at the end of each `block_on` prints a report of
+    /// those and of the tasks still pending; see [`Runtime::debug_report`]. `SIM_DEBUG=1`
+    /// turns it on from the environment.
+    ///
+    /// ```
+    /// let rt = sim::Builder::new().debug(true).build();
+    /// # drop(rt);
+    /// ```
+    pub fn debug(mut self, on: bool) -> Builder {
+        self.config.debug = on.then_some(self.config.debug.unwrap_or(DEFAULT_SLOW_POLL));
+        self
+    }
+
+    /// Debug mode with a slow-poll threshold of `threshold`.
+    ///
+    /// ```
+    /// use sim::time::Duration;
+    /// let rt = sim::Builder::new().slow_poll_threshold(Duration::from_millis(10)).build();
+    /// # drop(rt);
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.config.debug = Some(threshold);
         self
     }
 

@@ -29,6 +29,7 @@ use crate::executor::table::{NewTask, Phase, TaskEntry, TaskTable};
 use crate::executor::waker::Inbox;
 use crate::executor::{Ready, TaskId};
 use crate::runtime::context;
+use crate::runtime::debug::{DebugReport, SlowPoll};
 use crate::runtime::event::{Event, EventKind, Outcome};
 use crate::sched::guided::GuideStep;
 use crate::sched::rng::{SimRng, Stream};
@@ -74,6 +75,8 @@ pub(crate) struct Config {
     /// Cancellation injection: expire the timeout at this (1-based) pending point of all the
     /// run's `timeout` futures.
     pub(crate) inject_at: Option<u64>,
+    /// Debug mode: the slow-poll threshold, when on.
+    pub(crate) debug: Option<Duration>,
 }
 
 /// Where cancellation injection stands in a run.
@@ -126,6 +129,8 @@ pub(crate) struct State {
     injection: Injection,
     /// What each blocked task waits on (tasks blocked in a `sim::sync` primitive).
     waits: BTreeMap<TaskId, Rc<Resource>>,
+    /// What debug mode noticed.
+    debug: DebugReport,
     user_rng: SimRng,
     current: Option<TaskId>,
     /// A failure found outside the run loop (a dropped handle holding a panic), reported at
@@ -221,6 +226,24 @@ impl State {
         })
     }
 
+    /// A panic nobody can observe any more: fails the run, or is noted for debug mode.
+    fn unobserved(&mut self, entry: &TaskEntry, message: String, reason: PanicReason) {
+        match self.config.unobserved_panic {
+            UnobservedPanic::FailRun => {
+                if self.failure.is_none() {
+                    self.failure = Some(self.panicked(entry, message, reason));
+                }
+            }
+            UnobservedPanic::Ignore => {
+                if self.config.debug.is_some() {
+                    self.debug
+                        .ignored_panics
+                        .push((Self::task_info(entry), message));
+                }
+            }
+        }
+    }
+
     fn deadlock(&self) -> SimError {
         let blocked: Vec<TaskInfo> = self
             .tasks
@@ -305,6 +328,7 @@ impl Core {
                 trace,
                 injection: Injection::default(),
                 waits: BTreeMap::new(),
+                debug: DebugReport::default(),
                 user_rng,
                 current: None,
                 failure: None,
@@ -669,12 +693,61 @@ impl Core {
             )
         };
         let span = self.task_span(ready);
+        let started = self.debug_clock();
         let result = span.in_scope(|| {
             tracing::trace!(target: "sim", "poll");
             cell.as_mut()
                 .poll_task(&mut Context::from_waker(&waker), ready.id)
         });
+        self.note_poll(ready, started);
         self.finish_poll(ready, Some(cell), waker, result);
+    }
+
+    /// In debug mode, the wall-clock time a poll starts at.
+    pub(crate) fn debug_clock(&self) -> Option<std::time::Instant> {
+        self.state
+            .borrow()
+            .config
+            .debug
+            .map(|_| std::time::Instant::now())
+    }
+
+    /// In debug mode, notes a poll that took longer than the threshold.
+    pub(crate) fn note_poll(&self, ready: Ready, started: Option<std::time::Instant>) {
+        let Some(started) = started else { return };
+        let took = started.elapsed();
+        let mut st = self.state.borrow_mut();
+        if st.config.debug.is_some_and(|threshold| took > threshold) {
+            let Some(entry) = st.tasks.get(ready.key, ready.id) else {
+                return;
+            };
+            let slow = SlowPoll {
+                task: State::task_info(entry),
+                step: st.steps,
+                time: st.now.since_start(),
+                took,
+            };
+            st.debug.slow_polls.push(slow);
+        }
+    }
+
+    /// Debug mode's report: what it noticed so far, and the tasks pending now.
+    pub(crate) fn debug_report(&self) -> DebugReport {
+        let st = self.state.borrow();
+        let mut report = st.debug.clone();
+        let mut leaked: Vec<TaskInfo> = st
+            .tasks
+            .iter()
+            .filter(|e| e.phase != Phase::Done)
+            .map(State::task_info)
+            .collect();
+        leaked.sort_by_key(|t| t.id);
+        report.leaked = leaked;
+        report
+    }
+
+    pub(crate) fn debug_on(&self) -> bool {
+        self.state.borrow().config.debug.is_some()
     }
 
     /// The span a task's poll runs in, so the task's own events appear inside it.
@@ -774,11 +847,8 @@ impl Core {
             }
         } else {
             let entry = st.tasks.remove(ready.key);
-            if let TaskPoll::Panicked(message) = result
-                && st.config.unobserved_panic == UnobservedPanic::FailRun
-                && st.failure.is_none()
-            {
-                st.failure = Some(st.panicked(&entry, message, PanicReason::Detached));
+            if let TaskPoll::Panicked(message) = result {
+                st.unobserved(&entry, message, PanicReason::Detached);
             }
             drop(st);
             drop((entry, cell));
@@ -955,11 +1025,8 @@ impl Core {
         }
         let entry = st.tasks.remove(ready.key);
         let message = entry.cell.as_ref().and_then(|c| c.as_ref().panic_message());
-        if let Some(message) = message
-            && st.config.unobserved_panic == UnobservedPanic::FailRun
-            && st.failure.is_none()
-        {
-            st.failure = Some(st.panicked(&entry, message, PanicReason::HandleDropped));
+        if let Some(message) = message {
+            st.unobserved(&entry, message, PanicReason::HandleDropped);
         }
         drop(st);
         drop(entry);

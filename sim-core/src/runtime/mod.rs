@@ -3,6 +3,7 @@
 mod builder;
 pub(crate) mod context;
 pub(crate) mod core;
+pub(crate) mod debug;
 mod event;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use std::task::{Context, Poll};
 
 pub use builder::{Builder, DEFAULT_MAX_STEPS};
 pub use core::UnobservedPanic;
+pub use debug::{DEFAULT_SLOW_POLL, DebugReport, SlowPoll};
 pub use event::{Event, EventKind, Outcome};
 
 pub(crate) use self::core::DecisionPoint;
@@ -117,10 +119,12 @@ impl Runtime {
                     let waker = core.take_waker(ready);
                     let mut cx = Context::from_waker(&waker);
                     let span = core.task_span(ready);
+                    let started = core.debug_clock();
                     let polled = span.in_scope(|| {
                         tracing::trace!(target: "sim", "poll");
                         catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
                     });
+                    core.note_poll(ready, started);
                     match polled {
                         Ok(Poll::Pending) => {
                             core.finish_poll(ready, None, waker, TaskPoll::Pending)
@@ -128,6 +132,12 @@ impl Runtime {
                         Ok(Poll::Ready(output)) => {
                             drop(core.finish_main(ready, waker, Outcome::Returned));
                             core.end_of_run()?;
+                            if core.debug_on() {
+                                let report = core.debug_report();
+                                if !report.is_empty() {
+                                    eprint!("{report}");
+                                }
+                            }
                             return Ok(output);
                         }
                         Err(payload) => {
@@ -211,6 +221,18 @@ impl Runtime {
     /// these).
     pub(crate) fn task_decisions(&self) -> u64 {
         self.core.task_decisions()
+    }
+
+    /// What debug mode noticed (see [`Builder::debug`]): tasks pending now, slow polls, and
+    /// ignored panics. Without debug mode, only the pending tasks are listed.
+    ///
+    /// ```
+    /// let mut rt = sim::Runtime::new(0);
+    /// rt.block_on(async { drop(sim::spawn(std::future::pending::<()>())) }).unwrap();
+    /// assert_eq!(rt.debug_report().leaked.len(), 1);
+    /// ```
+    pub fn debug_report(&self) -> DebugReport {
+        self.core.debug_report()
     }
 
     /// The run's events, if [`Builder::record_events`] was turned on (otherwise empty).
