@@ -7,6 +7,7 @@
 //! | `SIM_SCHEDULE` | replay this schedule | as printed, e.g. `v1:0*3,1` | `Builder`, `Check` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` | `Builder`, `Check` |
 //! | `SIM_TRACE` | print the run's events with virtual timestamps (`sim::trace`) | `1`/`debug`, `trace`, `info`, `0` | `Builder`, `Check` |
+//! | `SIM_TIMELINE` | write a failing run's timeline into this folder | a path | `Check` |
 //! | `SIM_DEBUG` | debug mode: slow polls, leaked tasks, ignored panics | `1`/`0`, `true`/`false` | `Builder`, `Check` |
 //! | `SIM_INJECT_CANCEL` | cancellation injection at every `timeout` pending point | `1`/`0`, `true`/`false` | `Check` |
 //! | `SIM_SEEDS` | how many seeds a test runs | integer >= 1 | `Check` |
@@ -147,6 +148,7 @@ pub(crate) struct EnvSettings {
     /// `Some(None)`: tracing explicitly off.
     pub(crate) trace: Option<Option<tracing::Level>>,
     pub(crate) debug: Option<bool>,
+    pub(crate) timeline: Option<std::path::PathBuf>,
 }
 
 impl EnvSettings {
@@ -184,6 +186,13 @@ impl EnvSettings {
             inject_cancellation: field("SIM_INJECT_CANCEL").parse(parse_bool)?,
             trace: field("SIM_TRACE").parse(parse_trace)?,
             debug: field("SIM_DEBUG").parse(parse_bool)?,
+            timeline: field("SIM_TIMELINE").parse(|v| {
+                if v.trim().is_empty() {
+                    Err("expected a folder to write the timeline into".to_string())
+                } else {
+                    Ok(std::path::PathBuf::from(v))
+                }
+            })?,
         })
     }
 }

@@ -26,6 +26,7 @@
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
 //! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
+//! | `SIM_TIMELINE` | on failure, write the failing run's timeline (JSON, SVG, HTML) into this folder | a path |
 //! | `SIM_DEBUG` | debug mode in every run (see `Builder::debug`) | `1`/`0`, `true`/`false` |
 //! | `SIM_TRACE` | print the run's events with virtual timestamps (see [`trace`](crate::trace)) | `1`, `trace`, `info`, `0` |
 //! | `SIM_INJECT_CANCEL` | after the seeds, cancel each `timeout` at each of its pending points in turn | `1`/`0`, `true`/`false` |
@@ -151,6 +152,7 @@ pub struct Check {
     max_schedules: u64,
     inject_cancellation: bool,
     debug: bool,
+    timeline: Option<std::path::PathBuf>,
     env_error: Option<EnvError>,
     /// Where `run` was called: the main task's spawn site in reports.
     caller: Option<&'static Location<'static>>,
@@ -268,6 +270,7 @@ impl Check {
             max_schedules: DEFAULT_MAX_SCHEDULES,
             inject_cancellation: false,
             debug: false,
+            timeline: None,
             env_error: None,
             caller: None,
         }
@@ -547,6 +550,23 @@ impl Check {
         self
     }
 
+    /// On failure, write the failing run's timeline (Chrome trace JSON, SVG and HTML; see
+    /// [`timeline`](crate::timeline)) into `dir`, named after the test and the seed.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("sim-doc-timeline-{}", std::process::id()));
+    /// let err = sim::check::Check::new().name("doc").seeds(1).timeline(&dir).try_run(|| async {
+    ///     assert_eq!(1 + 1, 3, "boom");
+    /// });
+    /// let report = err.unwrap_err().to_string();
+    /// assert!(report.contains("timeline:"), "{report}");
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn timeline(mut self, dir: impl Into<std::path::PathBuf>) -> Check {
+        self.timeline = Some(dir.into());
+        self
+    }
+
     /// Print a one-line summary to stderr when the check passes.
     ///
     /// ```
@@ -630,6 +650,9 @@ impl Check {
         }
         if let Some(on) = env.debug {
             self.debug = on;
+        }
+        if let Some(dir) = &env.timeline {
+            self.timeline = Some(dir.clone());
         }
         self
     }
@@ -725,6 +748,7 @@ impl Check {
                 if self.shrink {
                     self.shrink_failure(&mut failure, horizon, &test);
                 }
+                self.write_timeline(&mut failure, horizon, &test);
                 return Err(CheckError::Failed(failure));
             }
         };
@@ -880,6 +904,7 @@ impl Check {
                 if self.shrink {
                     self.shrink_failure(&mut failure, None, test);
                 }
+                self.write_timeline(&mut failure, None, test);
                 return Err(CheckError::Failed(failure));
             }
         };
@@ -906,6 +931,51 @@ impl Check {
             );
         }
         Ok(summary)
+    }
+
+    /// With `SIM_TIMELINE` (or [`Check::timeline`]), replays the failing run with its events
+    /// recorded and writes its timeline; the report then names the files.
+    fn write_timeline<F, Fut>(&self, failure: &mut Failure, horizon: Option<u64>, test: &F)
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        let Some(base) = &self.timeline else { return };
+        let horizon = if failure.position == Some(0) {
+            None
+        } else {
+            horizon
+        };
+        let caller = self.caller.unwrap_or(Location::caller());
+        let mut rt = self
+            .builder(failure.seed, horizon, None)
+            .strategy(Strategy::Replay(failure.schedule.clone()))
+            .record_events(true)
+            .build();
+        let replay = || rt.block_on_at(test(), caller).map(|_| ());
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| quiet::quietly(replay)));
+        let name: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let path = base.join(format!("{name}-{:#x}", failure.seed));
+        let timeline =
+            crate::timeline::Timeline::from_events(&rt.events()).failing_step(failure.at.step);
+        match timeline.write_to(&path) {
+            Ok(()) => failure.timeline = Some(path),
+            Err(e) => eprintln!(
+                "sim: could not write the timeline to {}: {e}",
+                path.display()
+            ),
+        }
     }
 
     /// Looks for a smaller schedule failing the same way; see [`Check::shrink`].
@@ -1224,6 +1294,7 @@ impl Check {
             preemptions,
             shrunk: None,
             injected: None,
+            timeline: None,
             runs: 0,
             trace,
         }

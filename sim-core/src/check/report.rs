@@ -55,6 +55,8 @@ pub struct Failure {
     pub preemptions: u64,
     /// The smallest schedule found that fails the same way, if shrinking found one.
     pub shrunk: Option<ShrunkSchedule>,
+    /// Where the failing run's timeline was written (`.json`, `.svg` and `.html` are added).
+    pub timeline: Option<std::path::PathBuf>,
     /// The cancellation the checker injected, when the failure came from injection.
     pub injected: Option<InjectedCancellation>,
     /// The failing run's decisions with their options, when it was traced.
@@ -169,6 +171,9 @@ impl fmt::Display for Failure {
                 shrunk.steps,
                 shrunk.attempts
             )?;
+        }
+        if let Some(path) = &self.timeline {
+            writeln!(f, "  timeline: {}.html (and .svg, .json)", path.display())?;
         }
         writeln!(f, "  replay:   {}", self.replay)?;
         write!(f, "  replay the schedule: {}", self.replay_schedule)?;
