@@ -658,6 +658,14 @@ impl Core {
         let mut st = self.state.borrow_mut();
         let mut woken = std::mem::take(&mut st.woken);
         self.inbox.drain_into(&mut woken);
+        if tracing::enabled!(target: "sim", tracing::Level::TRACE) && !woken.is_empty() {
+            let ids: Vec<TaskId> = woken.iter().map(|r| r.id).collect();
+            drop(st);
+            for id in ids {
+                tracing::trace!(target: "sim", task = %id, "woken");
+            }
+            st = self.state.borrow_mut();
+        }
         for ready in woken.drain(..) {
             st.tasks.wake(ready);
         }
