@@ -2,64 +2,21 @@
 //! and that a sender or getter cancelled at the moment of the hand-off neither loses nor
 //! duplicates a value.
 
+mod support;
+
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use sim::sync::{Queue, QueueFull, mpsc, oneshot};
 use sim::task::yield_now;
 use sim::time::{Duration, elapsed, sleep, timeout};
-use sim::{Builder, Strategy};
+use support::{finished_or_cancelled, on_every_schedule, secs, yield_until};
 
 const SEEDS: u64 = 200;
 
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
 fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms)
-}
-
-/// Runs `test` under seeds `0..seeds`, with both strategies and chaos off and on; returns the
-/// outputs, Random runs first (chaos off, then on), then Fifo runs.
-fn on_every_schedule<T, F, Fut>(seeds: u64, test: F) -> Vec<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = T>,
-{
-    let mut outputs = Vec::new();
-    for strategy in [Strategy::Random, Strategy::Fifo] {
-        for chaos in [false, true] {
-            for seed in 0..seeds {
-                let mut rt = Builder::new()
-                    .seed(seed)
-                    .strategy(strategy.clone())
-                    .chaos(chaos)
-                    .build();
-                match rt.block_on(test()) {
-                    Ok(out) => outputs.push(out),
-                    Err(e) => panic!(
-                        "seed {seed}, strategy {}, chaos {chaos}: {e}",
-                        strategy.name()
-                    ),
-                }
-            }
-        }
-    }
-    outputs
-}
-
-/// Yields until `cond` holds (bounded, so a broken program fails instead of spinning).
-async fn yield_until(mut cond: impl FnMut() -> bool) {
-    for _ in 0..10_000 {
-        if cond() {
-            return;
-        }
-        yield_now().await;
-    }
-    panic!("condition never became true");
 }
 
 /// A value that records its id when dropped, to prove each one ends exactly once.
@@ -84,18 +41,6 @@ fn tokens() -> (Rc<RefCell<Vec<u32>>>, impl Fn(u32) -> Token) {
         }
     };
     (drops, make)
-}
-
-/// The output of an aborted task that finished first, or `None` if it was cancelled; any other
-/// error (a panic, say, in a destructor run by the cancellation) fails the test.
-fn finished_or_cancelled<T>(result: Result<T, sim::JoinError>) -> Option<T> {
-    match result {
-        Ok(v) => Some(v),
-        Err(e) => {
-            assert!(e.is_cancelled(), "not a cancellation: {e:?}");
-            None
-        }
-    }
 }
 
 fn sorted(v: &RefCell<Vec<u32>>) -> Vec<u32> {

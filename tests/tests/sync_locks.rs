@@ -1,6 +1,8 @@
 //! `Mutex`, `RwLock` and `Semaphore`: FIFO hand-off, exclusion, permit bounds, and what a waiter
 //! cancelled at the very moment of the hand-off does to the lock or the permits.
 
+mod support;
+
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -11,56 +13,13 @@ use sim::sync::{Mutex, RwLock, Semaphore};
 use sim::task::yield_now;
 use sim::time::{Duration, elapsed, sleep, timeout};
 use sim::{Builder, Strategy};
+use support::{on_every_schedule, secs, yield_until};
 
 const SEEDS: u64 = 200;
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-/// Runs `test` under seeds `0..seeds`, with both strategies and chaos off and on; returns the
-/// outputs, Random runs first (chaos off, then on), then Fifo runs.
-fn on_every_schedule<T, F, Fut>(seeds: u64, test: F) -> Vec<T>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = T>,
-{
-    let mut outputs = Vec::new();
-    for strategy in [Strategy::Random, Strategy::Fifo] {
-        for chaos in [false, true] {
-            for seed in 0..seeds {
-                let mut rt = Builder::new()
-                    .seed(seed)
-                    .strategy(strategy.clone())
-                    .chaos(chaos)
-                    .build();
-                match rt.block_on(test()) {
-                    Ok(out) => outputs.push(out),
-                    Err(e) => panic!(
-                        "seed {seed}, strategy {}, chaos {chaos}: {e}",
-                        strategy.name()
-                    ),
-                }
-            }
-        }
-    }
-    outputs
-}
 
 /// Polls `fut` exactly once, from inside the current task.
 async fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
     std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *fut).poll(cx))).await
-}
-
-/// Yields until `cond` holds (bounded, so a broken program fails instead of spinning).
-async fn yield_until(mut cond: impl FnMut() -> bool) {
-    for _ in 0..10_000 {
-        if cond() {
-            return;
-        }
-        yield_now().await;
-    }
-    panic!("condition never became true");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -68,4 +69,56 @@ pub fn random(seed: u64) -> Runtime {
 
 pub fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
+}
+
+/// Runs `test` under seeds `0..seeds`, with both strategies and chaos off and on; returns the
+/// outputs, Random runs first (chaos off, then on), then Fifo runs.
+pub fn on_every_schedule<T, F, Fut>(seeds: u64, test: F) -> Vec<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let mut outputs = Vec::new();
+    for strategy in [Strategy::Random, Strategy::Fifo] {
+        for chaos in [false, true] {
+            for seed in 0..seeds {
+                let mut rt = Builder::new()
+                    .seed(seed)
+                    .strategy(strategy.clone())
+                    .chaos(chaos)
+                    .build();
+                match rt.block_on(test()) {
+                    Ok(out) => outputs.push(out),
+                    Err(e) => panic!(
+                        "seed {seed}, strategy {}, chaos {chaos}: {e}",
+                        strategy.name()
+                    ),
+                }
+            }
+        }
+    }
+    outputs
+}
+
+/// Yields until `cond` holds (bounded, so a broken program fails instead of spinning).
+pub async fn yield_until(mut cond: impl FnMut() -> bool) {
+    for _ in 0..10_000 {
+        if cond() {
+            return;
+        }
+        sim::task::yield_now().await;
+    }
+    panic!("condition never became true");
+}
+
+/// The output of an aborted task that finished first, or `None` if it was cancelled; any other
+/// error (a panic, say, in a destructor run by the cancellation) fails the test.
+pub fn finished_or_cancelled<T>(result: Result<T, sim::JoinError>) -> Option<T> {
+    match result {
+        Ok(v) => Some(v),
+        Err(e) => {
+            assert!(e.is_cancelled(), "not a cancellation: {e:?}");
+            None
+        }
+    }
 }
