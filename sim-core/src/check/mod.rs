@@ -735,11 +735,12 @@ impl Check {
             return self.run_exhaustive(max_preemptions, &test, started);
         }
         let horizon = self.learn_horizon(&test)?;
+        let seeds = seeds::SeedList::new(&self.name);
         let targets: Vec<(Option<u64>, u64)> = match self.seed {
             Some(seed) => vec![(None, seed)],
             None => seeds::positions(self.seed_start, self.seeds, self.shard)
                 .into_iter()
-                .map(|p| (Some(p), seed_for(&self.name, p)))
+                .map(|p| (Some(p), seeds.seed(p)))
                 .collect(),
         };
         let summary = match self.run_targets(&targets, horizon, &test) {
@@ -787,7 +788,10 @@ impl Check {
         }
         let run = self
             .run_seed(Some(0), probe, None, None, test)
-            .map_err(CheckError::Failed)?;
+            .map_err(|mut failure| {
+                failure.runs = 1; // the probe is the first run
+                CheckError::Failed(failure)
+            })?;
         Ok(Some(run.decisions.max(1)))
     }
 

@@ -33,7 +33,24 @@ fn splitmix64(mut z: u64) -> u64 {
 /// assert_ne!(a, sim::check::seed_for("bank::deposit", 0));
 /// ```
 pub fn seed_for(name: &str, position: u64) -> u64 {
-    splitmix64(fnv1a64(name.as_bytes()) ^ position.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    SeedList::new(name).seed(position)
+}
+
+/// The seed list of one test, with its name hashed once.
+pub(crate) struct SeedList {
+    base: u64,
+}
+
+impl SeedList {
+    pub(crate) fn new(name: &str) -> SeedList {
+        SeedList {
+            base: fnv1a64(name.as_bytes()),
+        }
+    }
+
+    pub(crate) fn seed(&self, position: u64) -> u64 {
+        splitmix64(self.base ^ position.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
 }
 
 /// The positions this process runs: `count` from `start`, keeping only the shard's share.
