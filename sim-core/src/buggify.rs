@@ -63,7 +63,7 @@ pub fn buggify_at(file: &'static str, line: u32, column: u32, probability: f64) 
     context::try_core().is_some_and(|core| core.with_buggify(|b| b.fires(site, probability)))
 }
 
-/// Whether to take a rare fault path here; see the [module docs](crate::buggify).
+/// Whether to take a rare fault path here; see the [module docs](mod@crate::buggify).
 ///
 /// `buggify!()` fires with probability 0.25 at an enabled site; `buggify!(p)` with `p`.
 ///

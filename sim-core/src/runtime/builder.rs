@@ -259,7 +259,7 @@ impl Builder {
         self
     }
 
-    /// Lets [`buggify!`](crate::buggify!) sites fire (off by default); see [`buggify`](crate::buggify).
+    /// Lets [`buggify!`](crate::buggify!) sites fire (off by default); see [`buggify`](mod@crate::buggify).
     ///
     /// ```
     /// let mut rt = sim::Builder::new().seed(3).buggify(true).build();
