@@ -224,3 +224,83 @@ mod create {
         tokio_rt().block_on(async { 1u8 })
     }
 }
+
+/// One seed's run of a small test: 10 tasks, each yielding 10 times, joined. This is what a
+/// multi-seed check repeats thousands of times, runtime creation included.
+mod per_seed {
+    use super::*;
+
+    const TASKS: usize = 10;
+    const YIELDS: usize = 10;
+
+    #[divan::bench]
+    fn sim_random(b: Bencher<'_, '_>) {
+        let mut seed = 0;
+        b.bench_local(|| {
+            seed += 1;
+            sim::Runtime::new(seed)
+                .block_on(async {
+                    let tasks: Vec<_> = (0..TASKS)
+                        .map(|_| {
+                            sim::spawn(async {
+                                for _ in 0..YIELDS {
+                                    sim::task::yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for t in tasks {
+                        t.await.unwrap();
+                    }
+                })
+                .unwrap()
+        });
+    }
+
+    #[divan::bench]
+    fn tokio_fifo(b: Bencher<'_, '_>) {
+        b.bench_local(|| {
+            tokio_rt().block_on(async {
+                let tasks: Vec<_> = (0..TASKS)
+                    .map(|_| {
+                        tokio::spawn(async {
+                            for _ in 0..YIELDS {
+                                tokio::task::yield_now().await;
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        });
+    }
+
+    /// Shuttle's random scheduler, per iteration (runs of 100 iterations, divided).
+    #[divan::bench]
+    fn shuttle_random(b: Bencher<'_, '_>) {
+        const ITERATIONS: usize = 100;
+        b.counter(ItemsCount::new(ITERATIONS)).bench_local(|| {
+            shuttle::check_random(
+                || {
+                    shuttle::future::block_on(async {
+                        let tasks: Vec<_> = (0..TASKS)
+                            .map(|_| {
+                                shuttle::future::spawn(async {
+                                    for _ in 0..YIELDS {
+                                        shuttle::future::yield_now().await;
+                                    }
+                                })
+                            })
+                            .collect();
+                        for t in tasks {
+                            t.await.unwrap();
+                        }
+                    })
+                },
+                ITERATIONS,
+            )
+        });
+    }
+}

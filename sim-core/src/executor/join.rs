@@ -353,10 +353,13 @@ enum Repr {
     Cancelled,
     /// Another handle of the task (its task group's) took the output first.
     Claimed,
-    Panic {
-        payload: Box<dyn Any + Send>,
-        message: String,
-    },
+    /// Boxed, so a task's output slot stays small: it is reserved in every task's cell.
+    Panic(Box<PanicInfo>),
+}
+
+struct PanicInfo {
+    payload: Box<dyn Any + Send>,
+    message: String,
 }
 
 impl JoinError {
@@ -377,7 +380,7 @@ impl JoinError {
     pub(crate) fn panicked(id: TaskId, payload: Box<dyn Any + Send>, message: String) -> JoinError {
         JoinError {
             id,
-            repr: Repr::Panic { payload, message },
+            repr: Repr::Panic(Box::new(PanicInfo { payload, message })),
         }
     }
 
@@ -414,7 +417,7 @@ impl JoinError {
     /// # }).unwrap();
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic { .. })
+        matches!(self.repr, Repr::Panic(_))
     }
 
     /// The panic message, when the task panicked with a string.
@@ -427,7 +430,7 @@ impl JoinError {
     /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panic { message, .. } => Some(message),
+            Repr::Panic(info) => Some(&info.message),
             Repr::Cancelled | Repr::Claimed => None,
         }
     }
@@ -460,7 +463,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
         match self.repr {
-            Repr::Panic { payload, .. } => Ok(payload),
+            Repr::Panic(info) => Ok(info.payload),
             Repr::Cancelled | Repr::Claimed => Err(self),
         }
     }
@@ -477,7 +480,7 @@ impl fmt::Display for JoinError {
                     self.id
                 )
             }
-            Repr::Panic { message, .. } => write!(f, "task {} panicked: {message}", self.id),
+            Repr::Panic(info) => write!(f, "task {} panicked: {}", self.id, info.message),
         }
     }
 }
@@ -487,7 +490,7 @@ impl fmt::Debug for JoinError {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
             Repr::Claimed => write!(f, "JoinError::Claimed({})", self.id),
-            Repr::Panic { message, .. } => write!(f, "JoinError::Panic({}, {message:?})", self.id),
+            Repr::Panic(info) => write!(f, "JoinError::Panic({}, {:?})", self.id, info.message),
         }
     }
 }

@@ -47,8 +47,9 @@ pub(crate) struct TaskEntry {
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
     pub(crate) waker: Waker,
     pub(crate) join_waker: Option<Waker>,
-    /// When the task finished, as a position in the run's completion order (from 1).
-    pub(crate) finished: Option<u64>,
+    /// When the task finished, as a position in the run's completion order (from 1; 0 while
+    /// it runs).
+    pub(crate) finished: u64,
     /// How the task finished.
     pub(crate) outcome: Option<Outcome>,
 }
@@ -97,7 +98,7 @@ impl TaskTable {
             cell: task.cell,
             waker: TaskWaker::waker(ready, inbox),
             join_waker: None,
-            finished: None,
+            finished: 0,
             outcome: None,
         });
         self.runnable.push(ready);
@@ -180,7 +181,7 @@ impl TaskTable {
         self.completions += 1;
         let entry = &mut self.slab[key];
         entry.phase = Phase::Done;
-        entry.finished = Some(self.completions);
+        entry.finished = self.completions;
         entry.outcome = Some(outcome);
         entry
     }
@@ -192,5 +193,17 @@ impl TaskTable {
 
     pub(crate) fn len(&self) -> usize {
         self.slab.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A live idle task costs its table entry, its cell and its waker; keep the entry small.
+    #[test]
+    fn entry_size() {
+        let entry = std::mem::size_of::<TaskEntry>();
+        assert!(entry <= 96, "a task table entry grew to {entry} bytes");
     }
 }

@@ -1061,7 +1061,8 @@ impl Core {
             .borrow()
             .tasks
             .get(ready.key, ready.id)
-            .and_then(|e| e.finished)
+            .map(|e| e.finished)
+            .filter(|&order| order > 0)
     }
 
     pub(crate) fn is_finished(&self, ready: Ready) -> bool {
