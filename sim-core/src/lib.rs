@@ -106,8 +106,8 @@ pub use error::{
 };
 pub use executor::{JoinError, JoinHandle, TaskId};
 pub use runtime::{
-    Builder, DEFAULT_MAX_STEPS, DEFAULT_SLOW_POLL, DebugReport, Event, EventKind, Outcome, Runtime,
-    SlowPoll, UnobservedPanic, in_simulation, seed, steps_taken,
+    Builder, DEFAULT_MAX_STEPS, DEFAULT_SLOW_POLL, DebugReport, Event, EventKind, Handle, Outcome,
+    Runtime, SlowPoll, UnobservedPanic, in_simulation, seed, steps_taken,
 };
 pub use sched::{
     DecisionKind, ParseScheduleError, ParseStrategyError, ReplayError, Schedule, Strategy,

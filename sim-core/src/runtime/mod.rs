@@ -152,6 +152,20 @@ impl Runtime {
         }
     }
 
+    /// A handle to the simulation running on this thread, or `None` outside one: the
+    /// non-panicking form of asyncio's `get_running_loop`.
+    ///
+    /// ```
+    /// assert!(sim::Runtime::try_current().is_none());
+    /// sim::Runtime::new(5).block_on(async {
+    ///     let handle = sim::Runtime::try_current().expect("inside a run");
+    ///     assert_eq!(handle.seed(), 5);
+    /// }).unwrap();
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::try_core().map(|core| Handle { core })
+    }
+
     /// The run's seed.
     ///
     /// ```
@@ -286,6 +300,63 @@ impl fmt::Debug for Runtime {
             .field("strategy", &self.strategy_name)
             .field("steps", &self.steps())
             .field("elapsed", &self.elapsed())
+            .finish()
+    }
+}
+
+/// A handle to a running simulation, from [`Runtime::try_current`]: spawn into it and ask
+/// about it from code that does not know whether it runs inside a simulation.
+#[derive(Clone)]
+pub struct Handle {
+    core: Rc<Core>,
+}
+
+impl Handle {
+    /// The run's seed.
+    ///
+    /// ```
+    /// sim::Runtime::new(9).block_on(async {
+    ///     assert_eq!(sim::Runtime::try_current().unwrap().seed(), 9);
+    /// }).unwrap();
+    /// ```
+    pub fn seed(&self) -> u64 {
+        self.core.seed()
+    }
+
+    /// Virtual time since the run began.
+    ///
+    /// ```
+    /// sim::Runtime::new(0).block_on(async {
+    ///     sim::time::sleep(sim::time::Duration::from_secs(1)).await;
+    ///     assert_eq!(sim::Runtime::try_current().unwrap().elapsed().as_secs(), 1);
+    /// }).unwrap();
+    /// ```
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.core.now().since_start()
+    }
+
+    /// Spawns a task into the run; see [`spawn`](crate::spawn).
+    ///
+    /// ```
+    /// sim::Runtime::new(0).block_on(async {
+    ///     let handle = sim::Runtime::try_current().unwrap();
+    ///     assert_eq!(handle.spawn(async { 3 }).await.unwrap(), 3);
+    /// }).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> crate::JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.core.spawn(future, None, Location::caller())
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("seed", &self.seed())
             .finish()
     }
 }
