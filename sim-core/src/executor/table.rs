@@ -22,6 +22,7 @@ use super::TaskId;
 use super::cell::AnyTask;
 use super::runnable::{Ready, RunnableSet};
 use super::waker::{Inbox, TaskWaker};
+use crate::error::TaskInfo;
 use crate::runtime::Outcome;
 
 /// Where a task is in its life; see the module docs.
@@ -33,14 +34,16 @@ pub(crate) enum Phase {
     Done,
 }
 
+/// A task's hot state: what every step touches. Exactly one cache line, so picking a task in
+/// random order costs one cache miss; the cold state (name, spawn site) lives in [`Cold`],
+/// beside the table, and is read only by reports.
+#[repr(align(64))]
 pub(crate) struct TaskEntry {
     pub(crate) id: TaskId,
-    pub(crate) name: Option<Box<str>>,
-    pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) phase: Phase,
     /// Join handles that can still take the output (a task group holds a second one); at
     /// zero the task is detached.
-    pub(crate) claims: u32,
+    pub(crate) claims: u8,
     pub(crate) abort_requested: bool,
     /// `None` while the task is being polled, and always for the `block_on` future, which
     /// lives on the caller's stack.
@@ -48,15 +51,25 @@ pub(crate) struct TaskEntry {
     pub(crate) waker: Waker,
     pub(crate) join_waker: Option<Waker>,
     /// When the task finished, as a position in the run's completion order (from 1; 0 while
-    /// it runs).
-    pub(crate) finished: u64,
+    /// it runs). Wraps after 2^32 completions; it only orders handles still pending at once.
+    pub(crate) finished: u32,
     /// How the task finished.
     pub(crate) outcome: Option<Outcome>,
+}
+
+/// A task's cold state, indexed like the table's slots. It stays in place after the entry is
+/// removed, until a new task takes the slot, so a report can still name a task that just
+/// left the table.
+pub(crate) struct Cold {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
 }
 
 /// Every live task, and which of them are runnable.
 pub(crate) struct TaskTable {
     slab: Slab<TaskEntry>,
+    cold: Vec<Cold>,
     runnable: RunnableSet,
     next_id: u64,
     completions: u64,
@@ -73,6 +86,7 @@ impl TaskTable {
     pub(crate) fn new() -> TaskTable {
         TaskTable {
             slab: Slab::new(),
+            cold: Vec::new(),
             runnable: RunnableSet::default(),
             next_id: 0,
             completions: 0,
@@ -90,8 +104,6 @@ impl TaskTable {
         };
         entry.insert(TaskEntry {
             id,
-            name: task.name,
-            spawned_at: task.spawned_at,
             phase: Phase::Queued,
             claims: 1,
             abort_requested: false,
@@ -101,6 +113,18 @@ impl TaskTable {
             finished: 0,
             outcome: None,
         });
+        let cold = Cold {
+            id,
+            name: task.name,
+            spawned_at: task.spawned_at,
+        };
+        match self.cold.get_mut(ready.key) {
+            Some(slot) => *slot = cold,
+            None => {
+                debug_assert_eq!(self.cold.len(), ready.key, "slab keys are dense");
+                self.cold.push(cold);
+            }
+        }
         self.runnable.push(ready);
         ready
     }
@@ -165,15 +189,35 @@ impl TaskTable {
     }
 
     /// Tasks that are neither runnable nor running nor done, in id order.
-    pub(crate) fn blocked(&self) -> Vec<&TaskEntry> {
-        let mut blocked: Vec<&TaskEntry> = self
+    pub(crate) fn blocked(&self) -> Vec<TaskInfo> {
+        self.infos(|e| e.phase == Phase::Idle)
+    }
+
+    /// The tasks whose entry satisfies `filter`, as reports name them, in id order.
+    pub(crate) fn infos(&self, filter: impl Fn(&TaskEntry) -> bool) -> Vec<TaskInfo> {
+        let mut infos: Vec<TaskInfo> = self
             .slab
             .iter()
-            .map(|(_, e)| e)
-            .filter(|e| e.phase == Phase::Idle)
+            .filter(|(_, e)| filter(e))
+            .map(|(key, _)| self.info(key))
             .collect();
-        blocked.sort_by_key(|e| e.id);
-        blocked
+        infos.sort_by_key(|t| t.id);
+        infos
+    }
+
+    /// How reports name the task in slot `key` (or the task that last left it).
+    pub(crate) fn info(&self, key: usize) -> TaskInfo {
+        let cold = &self.cold[key];
+        TaskInfo {
+            id: cold.id,
+            name: cold.name.as_deref().map(str::to_string),
+            spawned_at: cold.spawned_at,
+        }
+    }
+
+    /// The cold state of task `id`, if slot `key` still describes it.
+    pub(crate) fn cold(&self, key: usize, id: TaskId) -> Option<&Cold> {
+        self.cold.get(key).filter(|c| c.id == id)
     }
 
     /// Marks the task at `key` done, stamping its place in the completion order.
@@ -181,14 +225,9 @@ impl TaskTable {
         self.completions += 1;
         let entry = &mut self.slab[key];
         entry.phase = Phase::Done;
-        entry.finished = self.completions;
+        entry.finished = (self.completions as u32).max(1);
         entry.outcome = Some(outcome);
         entry
-    }
-
-    /// Every entry, in slot order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskEntry> {
-        self.slab.iter().map(|(_, e)| e)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -204,6 +243,6 @@ mod tests {
     #[test]
     fn entry_size() {
         let entry = std::mem::size_of::<TaskEntry>();
-        assert!(entry <= 96, "a task table entry grew to {entry} bytes");
+        assert_eq!(entry, 64, "a task table entry must stay one cache line");
     }
 }

@@ -25,7 +25,7 @@ use crate::error::{
 use crate::executor::callbacks::{Callbacks, DoneCallback, DoneInfo};
 use crate::executor::cell::{AnyTask, Stage, TaskPoll};
 use crate::executor::join::JoinHandle;
-use crate::executor::table::{NewTask, Phase, TaskEntry, TaskTable};
+use crate::executor::table::{NewTask, Phase, TaskTable};
 use crate::executor::waker::Inbox;
 use crate::executor::{Ready, TaskId};
 use crate::runtime::context;
@@ -209,48 +209,35 @@ impl State {
         })
     }
 
-    fn task_info(entry: &TaskEntry) -> TaskInfo {
-        TaskInfo {
-            id: entry.id,
-            name: entry.name.as_deref().map(str::to_string),
-            spawned_at: entry.spawned_at,
-        }
-    }
-
-    fn panicked(&self, entry: &TaskEntry, message: String, reason: PanicReason) -> SimError {
+    fn panicked(&self, key: usize, message: String, reason: PanicReason) -> SimError {
         SimError::Panicked(Panicked {
             at: self.at(),
-            task: Self::task_info(entry),
+            task: self.tasks.info(key),
             message,
             reason,
         })
     }
 
-    /// A panic nobody can observe any more: fails the run, or is noted for debug mode.
-    fn unobserved(&mut self, entry: &TaskEntry, message: String, reason: PanicReason) {
+    /// A panic nobody can observe any more (of the task that was in slot `key`): fails the
+    /// run, or is noted for debug mode.
+    fn unobserved(&mut self, key: usize, message: String, reason: PanicReason) {
         match self.config.unobserved_panic {
             UnobservedPanic::FailRun => {
                 if self.failure.is_none() {
-                    self.failure = Some(self.panicked(entry, message, reason));
+                    self.failure = Some(self.panicked(key, message, reason));
                 }
             }
             UnobservedPanic::Ignore => {
                 if self.config.debug.is_some() {
-                    self.debug
-                        .ignored_panics
-                        .push((Self::task_info(entry), message));
+                    let task = self.tasks.info(key);
+                    self.debug.ignored_panics.push((task, message));
                 }
             }
         }
     }
 
     fn deadlock(&self) -> SimError {
-        let blocked: Vec<TaskInfo> = self
-            .tasks
-            .blocked()
-            .into_iter()
-            .map(Self::task_info)
-            .collect();
+        let blocked: Vec<TaskInfo> = self.tasks.blocked();
         let waits: Vec<BlockedOn> = blocked
             .iter()
             .filter_map(|t| {
@@ -510,8 +497,8 @@ impl Core {
         if st.config.record_events {
             let name = st
                 .tasks
-                .get(ready.key, ready.id)
-                .and_then(|e| e.name.as_deref().map(String::from));
+                .cold(ready.key, ready.id)
+                .and_then(|c| c.name.as_deref().map(String::from));
             st.record(EventKind::Spawned {
                 task: ready.id,
                 parent,
@@ -521,8 +508,8 @@ impl Core {
         if tracing::enabled!(target: "sim", tracing::Level::DEBUG) {
             let name = st
                 .tasks
-                .get(ready.key, ready.id)
-                .and_then(|e| e.name.clone());
+                .cold(ready.key, ready.id)
+                .and_then(|c| c.name.clone());
             drop(st);
             let parent = parent.map(tracing::field::display);
             tracing::debug!(target: "sim", task = %ready.id, name = name.as_deref(), parent, "spawn");
@@ -596,7 +583,7 @@ impl Core {
                 };
                 if st.steps >= st.config.max_steps {
                     let ready = st.tasks.runnable().get(index);
-                    let next = State::task_info(st.tasks.entry(ready.key));
+                    let next = st.tasks.info(ready.key);
                     let max_steps = st.config.max_steps;
                     return Err(SimError::StepLimit(StepLimit {
                         at: st.at(),
@@ -726,11 +713,11 @@ impl Core {
         let took = started.elapsed();
         let mut st = self.state.borrow_mut();
         if st.config.debug.is_some_and(|threshold| took > threshold) {
-            let Some(entry) = st.tasks.get(ready.key, ready.id) else {
+            if st.tasks.get(ready.key, ready.id).is_none() {
                 return;
-            };
+            }
             let slow = SlowPoll {
-                task: State::task_info(entry),
+                task: st.tasks.info(ready.key),
                 step: st.steps,
                 time: st.now.since_start(),
                 took,
@@ -743,14 +730,7 @@ impl Core {
     pub(crate) fn debug_report(&self) -> DebugReport {
         let st = self.state.borrow();
         let mut report = st.debug.clone();
-        let mut leaked: Vec<TaskInfo> = st
-            .tasks
-            .iter()
-            .filter(|e| e.phase != Phase::Done)
-            .map(State::task_info)
-            .collect();
-        leaked.sort_by_key(|t| t.id);
-        report.leaked = leaked;
+        report.leaked = st.tasks.infos(|e| e.phase != Phase::Done);
         report
     }
 
@@ -767,8 +747,8 @@ impl Core {
             .state
             .borrow()
             .tasks
-            .get(ready.key, ready.id)
-            .and_then(|e| e.name.clone());
+            .cold(ready.key, ready.id)
+            .and_then(|c| c.name.clone());
         tracing::debug_span!(target: "sim", "task", id = %ready.id, name = name.as_deref())
     }
 
@@ -856,7 +836,7 @@ impl Core {
         } else {
             let entry = st.tasks.remove(ready.key);
             if let TaskPoll::Panicked(message) = result {
-                st.unobserved(&entry, message, PanicReason::Detached);
+                st.unobserved(ready.key, message, PanicReason::Detached);
             }
             drop(st);
             drop((entry, cell));
@@ -910,23 +890,23 @@ impl Core {
     }
 
     /// After the `block_on` future returned or panicked: removes its entry.
-    pub(crate) fn finish_main(&self, ready: Ready, waker: Waker, outcome: Outcome) -> TaskEntry {
+    pub(crate) fn finish_main(&self, ready: Ready, waker: Waker, outcome: Outcome) {
         let mut st = self.state.borrow_mut();
         st.current = None;
         st.record(EventKind::Finished {
             task: ready.id,
             outcome,
         });
-        let mut entry = st.tasks.remove(ready.key);
-        entry.waker = waker;
-        entry
+        let entry = st.tasks.remove(ready.key);
+        drop(st);
+        drop((entry, waker));
     }
 
-    /// The failure for a panicking `block_on` future.
-    pub(crate) fn main_panicked(&self, entry: &TaskEntry, message: String) -> SimError {
+    /// The failure for a panicking `block_on` future (just finished, in slot `ready.key`).
+    pub(crate) fn main_panicked(&self, ready: Ready, message: String) -> SimError {
         self.state
             .borrow()
-            .panicked(entry, message, PanicReason::MainTask)
+            .panicked(ready.key, message, PanicReason::MainTask)
     }
 
     /// Removes the `block_on` future's entry after the run stopped with an error.
@@ -1034,7 +1014,7 @@ impl Core {
         let entry = st.tasks.remove(ready.key);
         let message = entry.cell.as_ref().and_then(|c| c.as_ref().panic_message());
         if let Some(message) = message {
-            st.unobserved(&entry, message, PanicReason::HandleDropped);
+            st.unobserved(ready.key, message, PanicReason::HandleDropped);
         }
         drop(st);
         drop(entry);
@@ -1061,7 +1041,7 @@ impl Core {
             .borrow()
             .tasks
             .get(ready.key, ready.id)
-            .map(|e| e.finished)
+            .map(|e| u64::from(e.finished))
             .filter(|&order| order > 0)
     }
 

@@ -130,7 +130,7 @@ impl Runtime {
                             core.finish_poll(ready, None, waker, TaskPoll::Pending)
                         }
                         Ok(Poll::Ready(output)) => {
-                            drop(core.finish_main(ready, waker, Outcome::Returned));
+                            core.finish_main(ready, waker, Outcome::Returned);
                             core.end_of_run()?;
                             if core.debug_on() {
                                 let report = core.debug_report();
@@ -141,8 +141,8 @@ impl Runtime {
                             return Ok(output);
                         }
                         Err(payload) => {
-                            let entry = core.finish_main(ready, waker, Outcome::Panicked);
-                            return Err(core.main_panicked(&entry, panic_message(&*payload)));
+                            core.finish_main(ready, waker, Outcome::Panicked);
+                            return Err(core.main_panicked(ready, panic_message(&*payload)));
                         }
                     }
                 }
