@@ -6,3 +6,4 @@
 pub struct ReadmeDoctests;
 
 pub mod bugs;
+pub mod rate_limiter;

@@ -1,5 +1,4 @@
-//! The rate limiter of `sim-core/examples/rate_limiter.rs` (copied: tests cannot import
-//! examples), property-tested: limits, request counts and periods from proptest, schedules
+//! The rate limiter of `sim_tests::rate_limiter`, property-tested: limits, request counts and periods from proptest, schedules
 //! from the checker's seeds.
 //!
 //! With every request arriving at t=0, the limiter's behaviour is exact: the k-th request to
@@ -13,35 +12,8 @@ use std::rc::Rc;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use sim::check::Check;
-use sim::sync::Semaphore;
-use sim::time::{Duration, Instant, elapsed, sleep_until};
-
-/// At most `limit` acquisitions per `period` of virtual time; waiters are served in FIFO order.
-#[derive(Debug, Clone)]
-struct RateLimiter {
-    permits: Rc<Semaphore>,
-    period: Duration,
-}
-
-impl RateLimiter {
-    /// A limiter allowing `limit` acquisitions in any window of length `period`.
-    fn new(limit: usize, period: Duration) -> RateLimiter {
-        RateLimiter {
-            permits: Rc::new(Semaphore::new(limit)),
-            period,
-        }
-    }
-
-    /// Waits until one more acquisition fits in the limit, and takes it.
-    async fn acquire(&self) {
-        let permit = Rc::clone(&self.permits).acquire_owned().await;
-        let release_at = Instant::now() + self.period;
-        drop(sim::spawn(async move {
-            sleep_until(release_at).await;
-            drop(permit);
-        }));
-    }
-}
+use sim::time::{Duration, elapsed};
+use sim_tests::rate_limiter::RateLimiter;
 
 /// `count` requests, all arriving at t=0, each passing `limiter` once; returns
 /// `(request, start)` in start order, once every request has started.

@@ -1,50 +1,17 @@
-//! A rate limiter on virtual time: at most `limit` acquisitions per `period`, in any window
-//! `[t, t + period)`, checked under 50 seeds with `sim::check::Check`.
+//! The rate limiter of `sim_tests::rate_limiter` (at most `limit` acquisitions per `period`,
+//! in any window `[t, t + period)`) serving clients that arrive at seeded random times,
+//! checked under 50 seeds with `sim::check::Check`.
 //!
-//! The limiter is a semaphore of `limit` permits. Each acquisition takes a permit and hands it
-//! back exactly one `period` later, from a small task of its own, so whatever the caller does
-//! afterwards (finish early, run long, be cancelled), the permit is busy for one period.
-//!
-//! Run: `cargo run -p sim-core --example rate_limiter`. The integration test
-//! `tests/tests/asyncio_rate_limit.rs` property-tests a copy of the limiter.
+//! Run: `cargo run -p sim-tests --example rate_limiter`. The integration test
+//! `tests/tests/asyncio_rate_limit.rs` property-tests the same limiter.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use sim::check::Check;
 use sim::rand::RngExt;
-use sim::sync::Semaphore;
-use sim::time::{Duration, Instant, elapsed, sleep, sleep_until};
-
-/// At most `limit` acquisitions per `period` of virtual time; waiters are served in FIFO order.
-#[derive(Debug, Clone)]
-struct RateLimiter {
-    permits: Rc<Semaphore>,
-    period: Duration,
-}
-
-impl RateLimiter {
-    /// A limiter allowing `limit` acquisitions in any window of length `period`.
-    fn new(limit: usize, period: Duration) -> RateLimiter {
-        RateLimiter {
-            permits: Rc::new(Semaphore::new(limit)),
-            period,
-        }
-    }
-
-    /// Waits until one more acquisition fits in the limit, and takes it.
-    ///
-    /// Cancel-safe: dropped while waiting, it takes nothing; once it has the permit, the
-    /// release is scheduled in the same step, with no await in between.
-    async fn acquire(&self) {
-        let permit = Rc::clone(&self.permits).acquire_owned().await;
-        let release_at = Instant::now() + self.period;
-        drop(sim::spawn(async move {
-            sleep_until(release_at).await;
-            drop(permit);
-        }));
-    }
-}
+use sim::time::{Duration, elapsed, sleep};
+use sim_tests::rate_limiter::RateLimiter;
 
 const LIMIT: usize = 3;
 const PERIOD: Duration = Duration::from_secs(1);
