@@ -147,6 +147,8 @@ pub(crate) struct Core {
     state: RefCell<State>,
     /// The virtual time, mirrored from the state so it can be read at any moment.
     clock: Cell<Instant>,
+    /// Debug mode's slow-poll threshold (copied out of the config: read on every poll).
+    slow_poll: Option<Duration>,
     inbox: Arc<Inbox>,
     /// The simulated pool behind `spawn_blocking`, made on first use.
     blocking: RefCell<Option<Rc<Semaphore>>>,
@@ -300,6 +302,7 @@ impl Core {
         let user_rng = SimRng::new(config.seed, Stream::User);
         let buggify = config.buggify.then(|| Buggify::new(config.seed));
         let trace = config.trace_decisions.then(Vec::new);
+        let slow_poll = config.debug;
         Rc::new(Core {
             state: RefCell::new(State {
                 config,
@@ -325,6 +328,7 @@ impl Core {
                 due: Vec::new(),
             }),
             clock: Cell::new(Instant::ZERO),
+            slow_poll,
             inbox: Arc::new(Inbox::new()),
             blocking: RefCell::new(None),
             buggify: RefCell::new(buggify),
@@ -700,11 +704,7 @@ impl Core {
 
     /// In debug mode, the wall-clock time a poll starts at.
     pub(crate) fn debug_clock(&self) -> Option<std::time::Instant> {
-        self.state
-            .borrow()
-            .config
-            .debug
-            .map(|_| std::time::Instant::now())
+        self.slow_poll.map(|_| std::time::Instant::now())
     }
 
     /// In debug mode, notes a poll that took longer than the threshold.
@@ -735,7 +735,7 @@ impl Core {
     }
 
     pub(crate) fn debug_on(&self) -> bool {
-        self.state.borrow().config.debug.is_some()
+        self.slow_poll.is_some()
     }
 
     /// The span a task's poll runs in, so the task's own events appear inside it.
