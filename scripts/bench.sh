@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (sim and its peers in one process) and keeps the output in
-# target/bench.txt. The figures in docs/performance.md come from this command.
+# Runs the benchmarks and writes their tables into docs/performance.md (and the scaling chart
+# into docs/images/scaling.svg). sim and its peers run interleaved in one process.
+#
+# madsim only exists under `--cfg madsim`, so the harness is built a second time with that
+# flag in its own target dir (target/madsim); when that build works, that binary (which holds
+# every peer, madsim included) produces the tables. Otherwise the plain build does, without
+# madsim. Extra arguments go to the harness (e.g. `--quick`, `--only per_seed`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench -p sim-bench --bench runtime "$@" 2>&1 | tee target/bench.txt
+mkdir -p target
+cargo build -q --release -p sim-bench --bins
+harness=target/release/peers
+if RUSTFLAGS="--cfg madsim" CARGO_TARGET_DIR=target/madsim \
+  cargo build -q --release -p sim-bench --bin peers 2>target/madsim-build.log; then
+  harness=target/madsim/release/peers
+else
+  echo "madsim did not build (see target/madsim-build.log); measuring without it" >&2
+fi
+docs=()
 if [ $# -eq 0 ]; then
-  cargo run -q --release -p sim-bench --bin memory | tee -a target/bench.txt
-  cargo run -q --release -p sim-bench --bin jobs | tee -a target/bench.txt
+  docs=(--docs docs/performance.md --svg docs/images/scaling.svg)
+fi
+"$harness" "${docs[@]}" "$@" | tee target/bench.txt
+if [ $# -eq 0 ]; then
+  target/release/memory | tee -a target/bench.txt
+  target/release/jobs | tee -a target/bench.txt
 fi

@@ -1,4 +1,9 @@
-//! Runtime-agnostic pieces shared by the benchmarks, so each runtime runs the same futures.
+//! The benchmark harness and workloads: `sim` and its peers on the same futures, in one
+//! process, interleaved (see `src/bin/peers.rs` and docs/performance.md).
+
+pub mod harness;
+pub mod plot;
+pub mod workloads;
 
 use std::cell::RefCell;
 use std::future::Future;

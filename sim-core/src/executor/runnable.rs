@@ -27,6 +27,12 @@ pub(crate) struct RunnableSet {
 }
 
 impl RunnableSet {
+    pub(crate) fn with_capacity(capacity: usize) -> RunnableSet {
+        RunnableSet {
+            queue: VecDeque::with_capacity(capacity),
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.queue.len()
     }
@@ -53,9 +59,15 @@ impl RunnableSet {
     }
 
     /// Removes and returns the task at `index`.
+    #[inline]
     pub(crate) fn take(&mut self, index: usize) -> Ready {
-        self.queue
-            .swap_remove_front(index)
-            .expect("runnable index in range")
+        // The same as `swap_remove_front`, in fewer instructions: the front moves into the
+        // taken slot (which sits at `index - 1` once the front is popped).
+        let front = self.queue.pop_front().expect("runnable index in range");
+        if index == 0 {
+            front
+        } else {
+            std::mem::replace(&mut self.queue[index - 1], front)
+        }
     }
 }

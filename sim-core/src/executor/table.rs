@@ -48,7 +48,8 @@ pub(crate) struct TaskEntry {
     /// `None` while the task is being polled, and always for the `block_on` future, which
     /// lives on the caller's stack.
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
-    pub(crate) waker: Waker,
+    /// The task's own waker; `None` while the task is being polled (the poll holds it).
+    pub(crate) waker: Option<Waker>,
     pub(crate) join_waker: Option<Waker>,
     /// When the task finished, as a position in the run's completion order (from 1; 0 while
     /// it runs). Wraps after 2^32 completions; it only orders handles still pending at once.
@@ -83,11 +84,15 @@ pub(crate) struct NewTask {
 }
 
 impl TaskTable {
+    /// Room for this many tasks is made up front: most runs stay below it, and growing a
+    /// table step by step costs a run more than one larger allocation.
+    const INITIAL: usize = 32;
+
     pub(crate) fn new() -> TaskTable {
         TaskTable {
-            slab: Slab::new(),
-            cold: Vec::new(),
-            runnable: RunnableSet::default(),
+            slab: Slab::with_capacity(Self::INITIAL),
+            cold: Vec::with_capacity(Self::INITIAL),
+            runnable: RunnableSet::with_capacity(Self::INITIAL),
             next_id: 0,
             completions: 0,
         }
@@ -108,7 +113,7 @@ impl TaskTable {
             claims: 1,
             abort_requested: false,
             cell: task.cell,
-            waker: TaskWaker::waker(ready, inbox),
+            waker: Some(TaskWaker::waker(ready, inbox)),
             join_waker: None,
             finished: 0,
             outcome: None,

@@ -26,7 +26,7 @@ use crate::executor::callbacks::{Callbacks, DoneCallback, DoneInfo};
 use crate::executor::cell::{AnyTask, Stage, TaskPoll};
 use crate::executor::join::JoinHandle;
 use crate::executor::table::{NewTask, Phase, TaskTable};
-use crate::executor::waker::Inbox;
+use crate::executor::waker::{Inbox, LocalWakes};
 use crate::executor::{Ready, TaskId};
 use crate::runtime::context;
 use crate::runtime::debug::{DebugReport, SlowPoll};
@@ -165,6 +165,7 @@ impl State {
         }
     }
 
+    #[inline(always)]
     fn record(&mut self, kind: EventKind) {
         if self.config.record_events {
             let event = Event {
@@ -178,8 +179,18 @@ impl State {
 
     /// Records a decision. With tracing on (for exhaustive exploration), also its kind, its
     /// number of options, and which option would have kept the last task running.
+    #[inline]
     fn decide(&mut self, kind: DecisionKind, decision: usize, options: usize) -> usize {
         self.schedule.push(decision as u32);
+        if self.trace.is_some() {
+            self.trace_decision(kind, decision, options);
+        }
+        decision
+    }
+
+    /// Exhaustive exploration's full record of one decision.
+    #[cold]
+    fn trace_decision(&mut self, kind: DecisionKind, decision: usize, options: usize) {
         if let Some(trace) = &mut self.trace {
             let runnable = self.tasks.runnable();
             let (stay, task) = match kind {
@@ -201,7 +212,6 @@ impl State {
                 task,
             });
         }
-        decision
     }
 
     fn replay_error(&self, error: ReplayError) -> SimError {
@@ -311,7 +321,7 @@ impl Core {
                 now: Instant::ZERO,
                 steps: 0,
                 scheduler,
-                schedule: Schedule::default(),
+                schedule: Schedule::with_capacity(256),
                 task_decisions: 0,
                 preemptions: 0,
                 last_polled: None,
@@ -324,7 +334,7 @@ impl Core {
                 failure: None,
                 events: Vec::new(),
                 callbacks: Callbacks::default(),
-                woken: Vec::new(),
+                woken: Vec::with_capacity(32),
                 due: Vec::new(),
             }),
             clock: Cell::new(Instant::ZERO),
@@ -644,6 +654,11 @@ impl Core {
         }
     }
 
+    /// Lets wakes from this thread skip the inbox's lock while the guard lives (`block_on`).
+    pub(crate) fn local_wakes(&self) -> LocalWakes {
+        self.inbox.activate()
+    }
+
     /// Moves pending wakes from the inbox into the runnable set.
     fn collect_wakes(&self) -> Result<(), SimError> {
         let mut st = self.state.borrow_mut();
@@ -677,7 +692,11 @@ impl Core {
     /// The waker of a task about to be polled (taken out of its entry until `finish_poll`).
     pub(crate) fn take_waker(&self, ready: Ready) -> Waker {
         let mut st = self.state.borrow_mut();
-        std::mem::replace(&mut st.tasks.entry(ready.key).waker, Waker::noop().clone())
+        st.tasks
+            .entry(ready.key)
+            .waker
+            .take()
+            .expect("a task's waker is in its entry between polls")
     }
 
     /// Polls a spawned task once.
@@ -686,23 +705,25 @@ impl Core {
             let mut st = self.state.borrow_mut();
             let entry = st.tasks.entry(ready.key);
             let cell = entry.cell.take().expect("a spawned task has its cell");
+            let waker = entry.waker.take();
             (
                 cell,
-                std::mem::replace(&mut entry.waker, Waker::noop().clone()),
+                waker.expect("a task's waker is in its entry between polls"),
             )
         };
-        let span = self.task_span(ready);
         let started = self.debug_clock();
-        let result = span.in_scope(|| {
-            tracing::trace!(target: "sim", "poll");
+        let result = self.in_task_span(ready, || {
             cell.as_mut()
                 .poll_task(&mut Context::from_waker(&waker), ready.id)
         });
-        self.note_poll(ready, started);
+        if started.is_some() {
+            self.note_poll(ready, started);
+        }
         self.finish_poll(ready, Some(cell), waker, result);
     }
 
     /// In debug mode, the wall-clock time a poll starts at.
+    #[inline]
     pub(crate) fn debug_clock(&self) -> Option<std::time::Instant> {
         self.slow_poll.map(|_| std::time::Instant::now())
     }
@@ -736,6 +757,20 @@ impl Core {
 
     pub(crate) fn debug_on(&self) -> bool {
         self.slow_poll.is_some()
+    }
+
+    /// Runs `poll` (one poll of task `ready`) inside the task's span when `sim`'s debug events
+    /// are on; otherwise just runs it, so a run without a subscriber pays one interest check.
+    #[inline]
+    pub(crate) fn in_task_span<R>(&self, ready: Ready, poll: impl FnOnce() -> R) -> R {
+        if tracing::enabled!(target: "sim", tracing::Level::DEBUG) {
+            self.task_span(ready).in_scope(|| {
+                tracing::trace!(target: "sim", "poll");
+                poll()
+            })
+        } else {
+            poll()
+        }
     }
 
     /// The span a task's poll runs in, so the task's own events appear inside it.
@@ -788,7 +823,7 @@ impl Core {
                 st.current = None;
                 let entry = st.tasks.entry(ready.key);
                 entry.cell = cell;
-                entry.waker = waker;
+                entry.waker = Some(waker);
                 entry.phase = Phase::Idle;
                 if entry.abort_requested {
                     st.tasks.wake(ready);
@@ -820,7 +855,7 @@ impl Core {
             outcome,
         });
         let entry = st.tasks.mark_done(ready.key, outcome);
-        entry.waker = waker;
+        entry.waker = Some(waker);
         let drain = st.callbacks.task_done(DoneInfo {
             id: ready.id,
             outcome,

@@ -103,6 +103,7 @@ impl Runtime {
         spawned_at: &'static Location<'static>,
     ) -> Result<F::Output, SimError> {
         let _enter = context::enter(&self.core, false);
+        let _local_wakes = self.core.local_wakes();
         let core = &*self.core;
         let main = core.spawn_main(spawned_at);
         let mut future = pin!(future);
@@ -118,13 +119,13 @@ impl Runtime {
                 Step::Poll(ready) if ready == main => {
                     let waker = core.take_waker(ready);
                     let mut cx = Context::from_waker(&waker);
-                    let span = core.task_span(ready);
                     let started = core.debug_clock();
-                    let polled = span.in_scope(|| {
-                        tracing::trace!(target: "sim", "poll");
+                    let polled = core.in_task_span(ready, || {
                         catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
                     });
-                    core.note_poll(ready, started);
+                    if started.is_some() {
+                        core.note_poll(ready, started);
+                    }
                     match polled {
                         Ok(Poll::Pending) => {
                             core.finish_poll(ready, None, waker, TaskPoll::Pending)

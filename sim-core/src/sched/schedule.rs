@@ -72,6 +72,14 @@ impl Schedule {
         self.decisions.is_empty()
     }
 
+    /// An empty schedule with room for `capacity` decisions.
+    pub(crate) fn with_capacity(capacity: usize) -> Schedule {
+        Schedule {
+            decisions: Vec::with_capacity(capacity),
+        }
+    }
+
+    #[inline]
     pub(crate) fn push(&mut self, decision: u32) {
         self.decisions.push(decision);
     }
