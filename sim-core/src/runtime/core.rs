@@ -561,27 +561,28 @@ impl Core {
                 st.timers.pop_due_at(deadline, &mut due);
                 st.record(EventKind::TimersFired { count: due.len() });
                 tracing::trace!(target: "sim", count = due.len(), "timers fired");
-                let mut order = std::collections::VecDeque::from(due);
-                let mut fire = Vec::with_capacity(order.len());
-                while order.len() > 1 {
-                    let options = order.len();
+                // Tied timers fire in an order the strategy decides: each decision picks one of
+                // the timers not yet ordered, which swaps places with the first of them (the
+                // same order as `VecDeque::swap_remove_front` on the rest). In place, so the
+                // usual single timer costs no allocation.
+                for start in 0..due.len().saturating_sub(1) {
+                    let options = due.len() - start;
                     let pick = match st.scheduler.pick(DecisionKind::Timer, options) {
                         Ok(pick) => st.decide(DecisionKind::Timer, pick, options),
                         Err(e) => {
                             let error = st.replay_error(e);
                             drop(guard); // the wakers below must drop with the state released
-                            drop((order, fire));
+                            drop(due);
                             return Err(error);
                         }
                     };
-                    fire.extend(order.swap_remove_front(pick));
+                    due.swap(start, start + pick);
                 }
-                fire.extend(order.pop_front());
                 drop(guard);
-                for waker in fire.drain(..) {
+                for waker in due.drain(..) {
                     waker.wake();
                 }
-                self.state.borrow_mut().due = fire;
+                self.state.borrow_mut().due = due;
                 continue;
             }
             if !st.tasks.runnable().is_empty() {
