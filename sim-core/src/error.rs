@@ -339,6 +339,12 @@ impl fmt::Display for NonDeterminism {
                     Some(e) => format!("step {}, t={:?}: {:?}", e.step, e.time, e.kind),
                     None => "(no such event: the run ended)".to_string(),
                 };
+                let second_shown = if first.is_some() && first == second {
+                    "the same event when re-run with a full log (the difference did not recur)"
+                        .to_string()
+                } else {
+                    show(second)
+                };
                 write!(
                     f,
                     "nondeterminism: two runs of seed {:#x} diverged at event {index}\n  first run:  \
@@ -347,7 +353,7 @@ impl fmt::Display for NonDeterminism {
                      changed what the program did",
                     self.at.seed,
                     show(first),
-                    show(second)
+                    second_shown
                 )
             }
         }

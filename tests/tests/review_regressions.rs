@@ -142,3 +142,36 @@ fn the_determinism_check_catches_a_second_run_that_returns_err() {
         "the replay repeats the check: {report}"
     );
 }
+
+/// The determinism check keeps only a hash per event; when the hashes differ, it re-runs the
+/// seed with full logs to show the two events where the runs part.
+#[test]
+fn the_determinism_check_shows_the_events_where_runs_part() {
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let result = Check::new()
+        .name("alternating")
+        .seeds(1)
+        .check_determinism(true)
+        .try_run(|| async {
+            let extra = RUNS.fetch_add(1, Ordering::SeqCst) % 2 == 1;
+            sim::spawn(async {}).await.unwrap();
+            if extra {
+                sim::spawn(async {}).await.unwrap();
+            }
+        });
+    let report = result.unwrap_err().to_string();
+    let line = |prefix: &str| {
+        report
+            .lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{report}"))
+            .to_string()
+    };
+    let (first, second) = (line("first run:"), line("second run:"));
+    assert!(!second.contains("did not recur"), "{report}");
+    assert_ne!(
+        first.trim_start_matches(|c: char| c != ':'),
+        second.trim_start_matches(|c: char| c != ':'),
+        "{report}"
+    );
+}

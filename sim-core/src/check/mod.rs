@@ -1131,7 +1131,7 @@ impl Check {
             .trace_decisions(
                 guide.is_some() || matches!(self.strategy, Strategy::Exhaustive { .. }),
             )
-            .record_events(self.check_determinism);
+            .hash_events(self.check_determinism);
         if let Some(max) = self.max_time {
             builder = builder.max_time(max);
         }
@@ -1240,18 +1240,33 @@ impl Check {
                 again.block_on_at(test(), caller).map(|o| o.into_outcome()),
                 Ok(Ok(()))
             );
-            let (a, b) = (rt.events(), again.events());
-            let diverged =
-                a.iter().zip(&b).position(|(x, y)| x != y).or_else(|| {
-                    (a.len() != b.len() || !second_passed).then(|| a.len().min(b.len()))
+            // Both runs kept one hash per event (not the events): compare those. Only when
+            // they differ is the seed run twice more with full logs, to show the events. If
+            // those two runs part too, their own first difference is reported; if they agree
+            // (the nondeterminism did not recur), the hashed runs' index is, with what the
+            // logged run did there.
+            let (a, b) = (rt.take_event_hashes(), again.take_event_hashes());
+            if let Some(hashed) = first_difference(&a, &b, second_passed) {
+                let [(x, x_passed), (y, y_passed)] = [(); 2].map(|()| {
+                    let mut logged = self
+                        .builder(seed, horizon, guide)
+                        .hash_events(false)
+                        .record_events(true)
+                        .build();
+                    let passed = matches!(
+                        logged.block_on_at(test(), caller).map(|o| o.into_outcome()),
+                        Ok(Ok(()))
+                    );
+                    (logged.events(), passed)
                 });
-            if let Some(index) = diverged {
+                let index = first_difference(&x, &y, x_passed == y_passed).unwrap_or(hashed);
+                let (first, second) = (x.get(index).cloned(), y.get(index).cloned());
+                let at = divergence_point(seed, first.as_ref().or(second.as_ref()));
                 let kind = NonDeterminismKind::Divergence {
                     index,
-                    first: a.get(index).cloned().map(Box::new),
-                    second: b.get(index).cloned().map(Box::new),
+                    first: first.map(Box::new),
+                    second: second.map(Box::new),
                 };
-                let at = divergence_point(seed, a.get(index).or(b.get(index)));
                 let error = SimError::NonDeterminism(NonDeterminism { at, kind });
                 return Err(failure(FailureKind::Run(error), &rt, None));
             }
@@ -1346,6 +1361,15 @@ fn blamed_task(error: &SimError) -> Option<TaskInfo> {
         SimError::StepLimit(s) => Some(s.next.clone()),
         _ => None,
     }
+}
+
+/// Where two runs' event sequences (or their hashes) first differ; a run that ended early, or
+/// outcomes that differ (`same_outcome` false), count as a difference at the shorter length.
+fn first_difference<T: PartialEq>(a: &[T], b: &[T], same_outcome: bool) -> Option<usize> {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .or_else(|| (a.len() != b.len() || !same_outcome).then(|| a.len().min(b.len())))
 }
 
 fn divergence_point(seed: u64, event: Option<&Event>) -> crate::error::RunPoint {

@@ -58,6 +58,7 @@ impl Builder {
                 max_time: None,
                 unobserved_panic: UnobservedPanic::default(),
                 record_events: false,
+                hash_events: false,
                 horizon: None,
                 chaos: false,
                 blocking_threads: 1,
@@ -305,6 +306,13 @@ impl Builder {
     /// ```
     pub fn record_events(mut self, on: bool) -> Builder {
         self.config.record_events = on;
+        self
+    }
+
+    /// Keep one hash per event instead of the events (8 bytes each): enough for the
+    /// determinism check to find where two runs part.
+    pub(crate) fn hash_events(mut self, on: bool) -> Builder {
+        self.config.hash_events = on;
         self
     }
 

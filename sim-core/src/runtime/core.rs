@@ -60,6 +60,8 @@ pub(crate) struct Config {
     pub(crate) max_time: Option<Duration>,
     pub(crate) unobserved_panic: UnobservedPanic,
     pub(crate) record_events: bool,
+    /// Whether to keep a hash of each event (the determinism check compares those).
+    pub(crate) hash_events: bool,
     /// Expected number of decisions in a run, for strategies that spread choices over it.
     pub(crate) horizon: Option<u64>,
     /// Whether ready operations of `sim::sync` may yield anyway.
@@ -137,6 +139,8 @@ pub(crate) struct State {
     /// the next scheduling point.
     failure: Option<SimError>,
     events: Vec<Event>,
+    /// One hash per event, in order, when `hash_events` is on.
+    event_hashes: Vec<u64>,
     callbacks: Callbacks,
     /// Scratch buffers, kept to avoid allocating per step.
     woken: Vec<Ready>,
@@ -165,14 +169,31 @@ impl State {
         }
     }
 
+    /// Whether events are logged or hashed (so an event must be built at all).
+    #[inline(always)]
+    fn recording(&self) -> bool {
+        self.config.record_events || self.config.hash_events
+    }
+
     #[inline(always)]
     fn record(&mut self, kind: EventKind) {
+        if self.recording() {
+            self.keep(kind);
+        }
+    }
+
+    fn keep(&mut self, kind: EventKind) {
+        let event = Event {
+            step: self.steps,
+            time: self.now.since_start(),
+            kind,
+        };
+        if self.config.hash_events {
+            let mut hasher = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(&event, &mut hasher);
+            self.event_hashes.push(std::hash::Hasher::finish(&hasher));
+        }
         if self.config.record_events {
-            let event = Event {
-                step: self.steps,
-                time: self.now.since_start(),
-                kind,
-            };
             self.events.push(event);
         }
     }
@@ -333,6 +354,7 @@ impl Core {
                 current: None,
                 failure: None,
                 events: Vec::new(),
+                event_hashes: Vec::new(),
                 callbacks: Callbacks::default(),
                 woken: Vec::with_capacity(32),
                 due: Vec::new(),
@@ -408,6 +430,11 @@ impl Core {
 
     pub(crate) fn events(&self) -> std::cell::Ref<'_, [Event]> {
         std::cell::Ref::map(self.state.borrow(), |s| &s.events[..])
+    }
+
+    /// The per-event hashes kept so far (see `Config::hash_events`), taken out.
+    pub(crate) fn take_event_hashes(&self) -> Vec<u64> {
+        std::mem::take(&mut self.state.borrow_mut().event_hashes)
     }
 
     pub(crate) fn current_task(&self) -> Option<TaskId> {
@@ -508,7 +535,7 @@ impl Core {
         let ready = st.tasks.insert(task, &self.inbox);
         st.scheduler.on_spawn(ready.id);
         let parent = st.current;
-        if st.config.record_events {
+        if st.recording() {
             let name = st
                 .tasks
                 .cold(ready.key, ready.id)

@@ -261,6 +261,11 @@ impl Runtime {
         self.core.events().to_vec()
     }
 
+    /// The run's per-event hashes (with `Builder::hash_events`), taken out.
+    pub(crate) fn take_event_hashes(&self) -> Vec<u64> {
+        self.core.take_event_hashes()
+    }
+
     /// Virtual time since the run began.
     ///
     /// ```
