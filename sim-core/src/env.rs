@@ -300,7 +300,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.seed, Some(42));
         assert_eq!(s.strategy, Some(Strategy::Pct { depth: 2 }));
-        assert_eq!(s.schedule.unwrap().decisions(), &[1]);
+        assert_eq!(s.schedule.unwrap().decisions(), [1]);
         assert_eq!(
             (s.seeds, s.seed_start, s.jobs),
             (Some(500), Some(0), Some(2))

@@ -60,7 +60,7 @@ fn a_printed_schedule_replays_the_run_exactly() {
 #[test]
 fn a_schedule_with_an_out_of_range_decision_is_an_error() {
     let (_, schedule, _) = record(3);
-    let mut decisions = schedule.decisions().to_vec();
+    let mut decisions = schedule.decisions();
     decisions[2] = 50;
     let bad = Schedule::from_decisions(decisions);
     let mut rt = Builder::new().strategy(Strategy::Replay(bad)).build();
@@ -112,7 +112,7 @@ fn a_schedule_too_short_for_the_program_is_an_error() {
 #[test]
 fn a_schedule_longer_than_the_program_is_an_error() {
     let (_, schedule, _) = record(5);
-    let mut decisions = schedule.decisions().to_vec();
+    let mut decisions = schedule.decisions();
     let recorded = decisions.len() + 2;
     decisions.extend([0, 0]);
     let err = Builder::new()

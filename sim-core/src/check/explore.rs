@@ -94,7 +94,7 @@ mod tests {
             Ok((0..depth)
                 .map(|i| DecisionPoint {
                     kind: DecisionKind::Task,
-                    chosen: prefix.decisions().get(i).copied().unwrap_or(0),
+                    chosen: prefix.get(i).unwrap_or(0),
                     options: 2,
                     stay: Some(0),
                     task: None,

@@ -891,11 +891,7 @@ impl Check {
         let mut runs = 0;
         let run = |prefix: &Schedule| -> Result<Vec<DecisionPoint>, Box<Failure>> {
             runs += 1;
-            let guide: Vec<GuideStep> = prefix
-                .decisions()
-                .iter()
-                .map(|&d| GuideStep::Index(d))
-                .collect();
+            let guide: Vec<GuideStep> = prefix.iter().map(GuideStep::Index).collect();
             let run = self.run_seed(None, seed, None, Some(&guide), test)?;
             steps += run.steps;
             Ok(run.trace)
@@ -1019,12 +1015,7 @@ impl Check {
             }
         };
         // The original run again, traced, to learn which task each decision chose.
-        let original_guide = failure
-            .schedule
-            .decisions()
-            .iter()
-            .map(|&d| GuideStep::Index(d))
-            .collect();
+        let original_guide = failure.schedule.iter().map(GuideStep::Index).collect();
         let original = attempt(original_guide);
         if original.signature.as_ref() != Some(&signature) {
             return; // the failure does not reproduce under guidance: leave it as it is
@@ -1272,7 +1263,7 @@ impl Check {
             }
         }
         let mut hasher = DefaultHasher::new();
-        rt.schedule().decisions().hash(&mut hasher);
+        rt.schedule().hash(&mut hasher);
         Ok(SeedRun {
             steps: rt.steps(),
             decisions: rt.task_decisions(),

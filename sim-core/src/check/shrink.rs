@@ -192,7 +192,7 @@ mod tests {
             .to_vec());
         assert_eq!(original.preemptions, 5);
         let shrunk = shrink(&original, Budget::default(), toy);
-        assert_eq!(shrunk.best.schedule.decisions(), &[0, 0, 0, 1, 0, 0]);
+        assert_eq!(shrunk.best.schedule.decisions(), [0, 0, 0, 1, 0, 0]);
         assert_eq!(shrunk.best.preemptions, 1);
     }
 

@@ -21,7 +21,7 @@ impl Replay {
 
     fn take(&mut self, kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
         let index = self.next;
-        let Some(&chosen) = self.schedule.decisions().get(index) else {
+        let Some(chosen) = self.schedule.get(index) else {
             return Err(ReplayError::Exhausted {
                 recorded: self.schedule.len(),
                 kind,

@@ -8,6 +8,11 @@
 //!
 //! Printed form: `v1:` followed by comma-separated decisions; a run of `k` equal decisions `d`
 //! is written `d*k`. Example: `v1:0*5,2,1,0*3`. The empty schedule is `v1:`.
+//!
+//! In memory a decision takes one byte while every decision of the run is below 256 (runs with
+//! fewer than 256 tasks runnable at once, which is nearly all of them); the first larger one
+//! widens the whole record to four bytes per decision. Equality and hashing look at the
+//! decisions, not at the width.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,13 +28,43 @@ use std::str::FromStr;
 /// use sim::Schedule;
 ///
 /// let schedule: Schedule = "v1:0*3,2,1".parse().unwrap();
-/// assert_eq!(schedule.decisions(), &[0, 0, 0, 2, 1]);
+/// assert_eq!(schedule.decisions(), [0, 0, 0, 2, 1]);
 /// assert_eq!(schedule.to_string(), "v1:0*3,2,1");
 /// assert!("v2:1".parse::<Schedule>().is_err());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default)]
 pub struct Schedule {
-    decisions: Vec<u32>,
+    decisions: Decisions,
+}
+
+/// The stored decisions: a byte each until one needs more.
+#[derive(Debug, Clone)]
+enum Decisions {
+    Narrow(Vec<u8>),
+    Wide(Vec<u32>),
+}
+
+impl Default for Decisions {
+    fn default() -> Decisions {
+        Decisions::Narrow(Vec::new())
+    }
+}
+
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Schedule) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Schedule {}
+
+impl std::hash::Hash for Schedule {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        for d in self.iter() {
+            state.write_u32(d);
+        }
+    }
 }
 
 const PREFIX: &str = "v1:";
@@ -42,16 +77,50 @@ impl Schedule {
     /// assert_eq!(s.to_string(), "v1:1,0*2");
     /// ```
     pub fn from_decisions(decisions: Vec<u32>) -> Schedule {
-        Schedule { decisions }
+        let narrow: Option<Vec<u8>> = decisions.iter().map(|&d| u8::try_from(d).ok()).collect();
+        Schedule {
+            decisions: match narrow {
+                Some(bytes) => Decisions::Narrow(bytes),
+                None => Decisions::Wide(decisions),
+            },
+        }
+    }
+
+    /// The decisions, in the order they were made (a copy; see [`Schedule::iter`]).
+    ///
+    /// ```
+    /// assert!(sim::Schedule::default().decisions().is_empty());
+    /// ```
+    pub fn decisions(&self) -> Vec<u32> {
+        self.iter().collect()
     }
 
     /// The decisions, in the order they were made.
     ///
     /// ```
-    /// assert!(sim::Schedule::default().decisions().is_empty());
+    /// let s: sim::Schedule = "v1:1,0*2".parse().unwrap();
+    /// assert_eq!(s.iter().sum::<u32>(), 1);
     /// ```
-    pub fn decisions(&self) -> &[u32] {
-        &self.decisions
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        let (narrow, wide) = match &self.decisions {
+            Decisions::Narrow(v) => (&v[..], &[][..]),
+            Decisions::Wide(v) => (&[][..], &v[..]),
+        };
+        // One of the two is empty; chaining them keeps a single iterator type.
+        ExactChain(narrow.iter().map(|&d| u32::from(d)), wide.iter().copied())
+    }
+
+    /// The decision at `index`, if the schedule has that many.
+    ///
+    /// ```
+    /// let s: sim::Schedule = "v1:0*2,7".parse().unwrap();
+    /// assert_eq!((s.get(2), s.get(3)), (Some(7), None));
+    /// ```
+    pub fn get(&self, index: usize) -> Option<u32> {
+        match &self.decisions {
+            Decisions::Narrow(v) => v.get(index).map(|&d| u32::from(d)),
+            Decisions::Wide(v) => v.get(index).copied(),
+        }
     }
 
     /// How many decisions the schedule holds.
@@ -60,7 +129,10 @@ impl Schedule {
     /// assert_eq!("v1:0*4".parse::<sim::Schedule>().unwrap().len(), 4);
     /// ```
     pub fn len(&self) -> usize {
-        self.decisions.len()
+        match &self.decisions {
+            Decisions::Narrow(v) => v.len(),
+            Decisions::Wide(v) => v.len(),
+        }
     }
 
     /// Whether the schedule holds no decision at all.
@@ -69,26 +141,59 @@ impl Schedule {
     /// assert!("v1:".parse::<sim::Schedule>().unwrap().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.decisions.is_empty()
+        self.len() == 0
     }
 
     /// An empty schedule with room for `capacity` decisions.
     pub(crate) fn with_capacity(capacity: usize) -> Schedule {
         Schedule {
-            decisions: Vec::with_capacity(capacity),
+            decisions: Decisions::Narrow(Vec::with_capacity(capacity)),
         }
     }
 
     #[inline]
     pub(crate) fn push(&mut self, decision: u32) {
-        self.decisions.push(decision);
+        match &mut self.decisions {
+            Decisions::Narrow(v) if decision < 256 => v.push(decision as u8),
+            Decisions::Wide(v) => v.push(decision),
+            Decisions::Narrow(_) => self.widen_and_push(decision),
+        }
     }
+
+    #[cold]
+    fn widen_and_push(&mut self, decision: u32) {
+        let mut wide: Vec<u32> = self.iter().collect();
+        wide.push(decision);
+        self.decisions = Decisions::Wide(wide);
+    }
+}
+
+/// Two iterators one after the other, with an exact length (std's `Chain` has none).
+struct ExactChain<A, B>(A, B);
+
+impl<A: Iterator<Item = u32>, B: Iterator<Item = u32>> Iterator for ExactChain<A, B> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        self.0.next().or_else(|| self.1.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (a, b) = (self.0.size_hint().0, self.1.size_hint().0);
+        (a + b, Some(a + b))
+    }
+}
+
+impl<A: ExactSizeIterator<Item = u32>, B: ExactSizeIterator<Item = u32>> ExactSizeIterator
+    for ExactChain<A, B>
+{
 }
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(PREFIX)?;
-        let mut rest = &self.decisions[..];
+        let decisions = self.decisions();
+        let mut rest = &decisions[..];
         let mut first = true;
         while let Some(&d) = rest.first() {
             let run = rest.iter().take_while(|&&x| x == d).count();
@@ -172,7 +277,7 @@ impl FromStr for Schedule {
         let mut decisions = Vec::new();
         let mut offset = lead + PREFIX.len();
         if body.is_empty() {
-            return Ok(Schedule { decisions });
+            return Ok(Schedule::from_decisions(decisions));
         }
         for token in body.split(',') {
             let (value, count) = match token.split_once('*') {
@@ -192,13 +297,46 @@ impl FromStr for Schedule {
             decisions.extend(std::iter::repeat_n(value, count as usize));
             offset += token.len() + 1;
         }
-        Ok(Schedule { decisions })
+        Ok(Schedule::from_decisions(decisions))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_decision_widens_the_record_without_changing_it() {
+        let mut s = Schedule::with_capacity(4);
+        for d in [0, 3, 255] {
+            s.push(d);
+        }
+        assert!(matches!(s.decisions, Decisions::Narrow(_)));
+        s.push(256);
+        s.push(1);
+        assert!(matches!(s.decisions, Decisions::Wide(_)));
+        assert_eq!(s.decisions(), [0, 3, 255, 256, 1]);
+        assert_eq!((s.len(), s.get(3), s.get(5)), (5, Some(256), None));
+        assert_eq!(s.to_string(), "v1:0,3,255,256,1");
+        assert_eq!(s.to_string().parse::<Schedule>().unwrap(), s);
+    }
+
+    #[test]
+    fn equality_and_hash_ignore_the_width() {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let narrow = Schedule::from_decisions(vec![1, 2]);
+        let wide = Schedule {
+            decisions: Decisions::Wide(vec![1, 2]),
+        };
+        assert_eq!(narrow, wide);
+        let hash = |s: &Schedule| {
+            let mut h = DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&narrow), hash(&wide));
+        assert_ne!(narrow, Schedule::from_decisions(vec![1, 2, 0]));
+    }
 
     #[test]
     fn round_trips() {
@@ -210,7 +348,7 @@ mod tests {
         ] {
             let s = Schedule::from_decisions(d.clone());
             let back: Schedule = s.to_string().parse().unwrap();
-            assert_eq!(back.decisions(), &d[..], "{s}");
+            assert_eq!(back.decisions(), d, "{s}");
         }
     }
 
@@ -236,6 +374,6 @@ mod tests {
     #[test]
     fn surrounding_whitespace_is_allowed() {
         let s: Schedule = "  v1:2*2 \n".parse().unwrap();
-        assert_eq!(s.decisions(), &[2, 2]);
+        assert_eq!(s.decisions(), [2, 2]);
     }
 }
