@@ -104,12 +104,19 @@ pub(crate) struct DecisionPoint {
 }
 
 /// The next thing the run loop must do.
-#[derive(Debug, Clone, Copy)]
 pub(crate) enum Step {
     /// Poll this task (which may be the `block_on` future).
-    Poll(Ready),
+    Poll(Ready, Taken),
     /// Drop this aborted task's future.
-    Cancel(Ready),
+    Cancel(Ready, Taken),
+}
+
+/// What a step takes out of the task's entry while it polls or cancels the task (so user code
+/// runs with the table released): its cell (`None` for the `block_on` future, which lives on
+/// the caller's stack) and its waker. Both go back, or the task completes.
+pub(crate) struct Taken {
+    pub(crate) cell: Option<std::pin::Pin<Box<dyn AnyTask>>>,
+    pub(crate) waker: Waker,
 }
 
 pub(crate) struct State {
@@ -564,8 +571,7 @@ impl Core {
     /// runnable task, until there is a task to poll or cancel, or the run must stop.
     pub(crate) fn next_step(&self) -> Result<Step, SimError> {
         loop {
-            self.collect_wakes()?;
-            let mut guard = self.state.borrow_mut();
+            let mut guard = self.collect_wakes(self.state.borrow_mut())?;
             let st = &mut *guard;
             if let Some(failure) = st.failure.take() {
                 return Err(failure);
@@ -647,14 +653,21 @@ impl Core {
                 st.last_polled = Some(chosen);
                 st.scheduler.on_step(chosen.id);
                 let (ready, entry) = st.tasks.start(index);
+                let taken = Taken {
+                    cell: entry.cell.take(),
+                    waker: entry
+                        .waker
+                        .take()
+                        .expect("a task's waker is in its entry between polls"),
+                };
                 // The task is current while its future is polled or dropped, so its own code
                 // and destructors see their task id.
                 let step = if entry.abort_requested {
                     st.record(EventKind::Cancelled { task: ready.id });
-                    Step::Cancel(ready)
+                    Step::Cancel(ready, taken)
                 } else {
                     st.record(EventKind::Polled { task: ready.id });
-                    Step::Poll(ready)
+                    Step::Poll(ready, taken)
                 };
                 st.current = Some(ready.id);
                 return Ok(step);
@@ -688,8 +701,12 @@ impl Core {
     }
 
     /// Moves pending wakes from the inbox into the runnable set.
-    fn collect_wakes(&self) -> Result<(), SimError> {
-        let mut st = self.state.borrow_mut();
+    /// Takes the state's borrow and gives it back (released meanwhile only to emit trace
+    /// events, which may reach user code in a subscriber).
+    fn collect_wakes<'a>(
+        &'a self,
+        mut st: std::cell::RefMut<'a, State>,
+    ) -> Result<std::cell::RefMut<'a, State>, SimError> {
         let mut woken = std::mem::take(&mut st.woken);
         self.inbox.drain_into(&mut woken);
         if tracing::enabled!(target: "sim", tracing::Level::TRACE) && !woken.is_empty() {
@@ -714,31 +731,13 @@ impl Core {
                 kind,
             }));
         }
-        Ok(())
-    }
-
-    /// The waker of a task about to be polled (taken out of its entry until `finish_poll`).
-    pub(crate) fn take_waker(&self, ready: Ready) -> Waker {
-        let mut st = self.state.borrow_mut();
-        st.tasks
-            .entry(ready.key)
-            .waker
-            .take()
-            .expect("a task's waker is in its entry between polls")
+        Ok(st)
     }
 
     /// Polls a spawned task once.
-    pub(crate) fn poll_task(&self, ready: Ready) {
-        let (mut cell, waker) = {
-            let mut st = self.state.borrow_mut();
-            let entry = st.tasks.entry(ready.key);
-            let cell = entry.cell.take().expect("a spawned task has its cell");
-            let waker = entry.waker.take();
-            (
-                cell,
-                waker.expect("a task's waker is in its entry between polls"),
-            )
-        };
+    pub(crate) fn poll_task(&self, ready: Ready, taken: Taken) {
+        let Taken { cell, waker } = taken;
+        let mut cell = cell.expect("a spawned task has its cell");
         let started = self.debug_clock();
         let result = self.in_task_span(ready, || {
             cell.as_mut()
@@ -746,6 +745,19 @@ impl Core {
         });
         if started.is_some() {
             self.note_poll(ready, started);
+        }
+        if let TaskPoll::Pending = result {
+            // The common case, inline: the task goes back to its entry, idle.
+            let mut st = self.state.borrow_mut();
+            st.current = None;
+            let entry = st.tasks.entry(ready.key);
+            entry.cell = Some(cell);
+            entry.waker = Some(waker);
+            entry.phase = Phase::Idle;
+            if entry.abort_requested {
+                st.tasks.wake(ready);
+            }
+            return;
         }
         self.finish_poll(ready, Some(cell), waker, result);
     }
@@ -816,15 +828,9 @@ impl Core {
     }
 
     /// Drops an aborted task's future.
-    pub(crate) fn cancel_task(&self, ready: Ready) {
-        let mut cell = {
-            let mut st = self.state.borrow_mut();
-            st.tasks
-                .entry(ready.key)
-                .cell
-                .take()
-                .expect("a spawned task has its cell")
-        };
+    pub(crate) fn cancel_task(&self, ready: Ready, taken: Taken) {
+        let Taken { cell, waker } = taken;
+        let mut cell = cell.expect("a spawned task has its cell");
         let result = self.task_span(ready).in_scope(|| {
             tracing::debug!(target: "sim", "cancelled: future dropped");
             cell.as_mut().cancel(ready.id)
@@ -833,7 +839,6 @@ impl Core {
             TaskPoll::Panicked(_) => Outcome::Panicked,
             _ => Outcome::Cancelled,
         };
-        let waker = self.take_waker(ready);
         self.complete(ready, Some(cell), waker, result, outcome);
     }
 
