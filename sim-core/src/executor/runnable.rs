@@ -9,8 +9,6 @@
 //! - The order is a function of the run's history alone, so a recorded index means the same
 //!   task when the run is replayed.
 
-use std::collections::VecDeque;
-
 use super::TaskId;
 
 /// A runnable task: its slot in the task table and its id.
@@ -21,53 +19,136 @@ pub(crate) struct Ready {
 }
 
 /// The runnable tasks, in the order described in the module docs.
+///
+/// A vector read from `head` on: taking the front only moves `head`, so a pick costs one
+/// bounds-checked index, with none of a ring buffer's wrap-around arithmetic. The spent prefix
+/// is reclaimed when the set empties (the usual case between bursts) or when it makes up half
+/// of a full vector.
 #[derive(Debug, Default)]
 pub(crate) struct RunnableSet {
-    queue: VecDeque<Ready>,
+    slots: Vec<Ready>,
+    head: usize,
 }
 
 impl RunnableSet {
     pub(crate) fn with_capacity(capacity: usize) -> RunnableSet {
         RunnableSet {
-            queue: VecDeque::with_capacity(capacity),
+            slots: Vec::with_capacity(capacity),
+            head: 0,
         }
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.queue.len()
+        self.slots.len() - self.head
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.len() == 0
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, ready: Ready) {
-        self.queue.push_back(ready);
+        if self.slots.len() == self.slots.capacity() && self.head >= self.len() {
+            // At least half the vector is spent: reclaim it rather than grow.
+            self.slots.drain(..self.head);
+            self.head = 0;
+        }
+        self.slots.push(ready);
     }
 
     /// The task at `index`, in the set's order (what a strategy's index refers to).
-    #[allow(dead_code)] // read by strategies that rank tasks
+    #[inline]
     pub(crate) fn get(&self, index: usize) -> Ready {
-        self.queue[index]
+        self.slots[self.head + index]
     }
 
     /// Removes `ready` wherever it is, keeping the others' order (O(n); off the hot path).
     pub(crate) fn remove(&mut self, ready: Ready) {
-        if let Some(at) = self.queue.iter().position(|r| *r == ready) {
-            self.queue.remove(at);
+        if let Some(at) = self.slots[self.head..].iter().position(|r| *r == ready) {
+            self.slots.remove(self.head + at);
+            self.reset_if_empty();
         }
     }
 
-    /// Removes and returns the task at `index`.
+    /// Removes and returns the task at `index`: the front task moves into its slot (a plain
+    /// pop when `index` is 0).
     #[inline]
     pub(crate) fn take(&mut self, index: usize) -> Ready {
-        // The same as `swap_remove_front`, in fewer instructions: the front moves into the
-        // taken slot (which sits at `index - 1` once the front is popped).
-        let front = self.queue.pop_front().expect("runnable index in range");
-        if index == 0 {
+        assert!(index < self.len(), "runnable index in range");
+        let front = self.slots[self.head];
+        self.head += 1;
+        let taken = if index == 0 {
             front
         } else {
-            std::mem::replace(&mut self.queue[index - 1], front)
+            std::mem::replace(&mut self.slots[self.head + index - 1], front)
+        };
+        self.reset_if_empty();
+        taken
+    }
+
+    #[inline]
+    fn reset_if_empty(&mut self) {
+        if self.head == self.slots.len() {
+            self.slots.clear();
+            self.head = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+
+    fn ready(n: u64) -> Ready {
+        Ready {
+            key: n as usize,
+            id: TaskId(n),
+        }
+    }
+
+    fn ids(set: &RunnableSet) -> Vec<u64> {
+        (0..set.len()).map(|i| set.get(i).id.0).collect()
+    }
+
+    /// The order must be exactly `VecDeque::swap_remove_front`'s: recorded indexes mean the
+    /// same tasks on replay, and seeds keep their meaning.
+    #[test]
+    fn take_matches_swap_remove_front() {
+        let mut set = RunnableSet::with_capacity(4);
+        let mut model = VecDeque::new();
+        let mut next = 0;
+        let mut x: u64 = 7;
+        for step in 0..10_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if model.is_empty() || (x >> 33) % 3 != 0 {
+                set.push(ready(next));
+                model.push_back(ready(next));
+                next += 1;
+            } else {
+                let index = (x >> 40) as usize % model.len();
+                let expected = model.swap_remove_front(index).unwrap();
+                assert_eq!(set.take(index), expected, "step {step}");
+            }
+            assert_eq!(ids(&set), model.iter().map(|r| r.id.0).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn remove_keeps_the_order_of_the_rest() {
+        let mut set = RunnableSet::default();
+        for n in 0..5 {
+            set.push(ready(n));
+        }
+        set.take(0);
+        set.remove(ready(3));
+        assert_eq!(ids(&set), [1, 2, 4]);
+        set.remove(ready(9));
+        assert_eq!(ids(&set), [1, 2, 4]);
     }
 }
