@@ -88,6 +88,12 @@ impl RunnableSet {
         taken
     }
 
+    /// Empties the set, keeping its capacity.
+    pub(crate) fn clear(&mut self) {
+        self.slots.clear();
+        self.head = 0;
+    }
+
     #[inline]
     fn reset_if_empty(&mut self) {
         if self.head == self.slots.len() {

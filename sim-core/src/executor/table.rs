@@ -11,6 +11,7 @@
 //! at completion if every handle was dropped (detached), otherwise when the last handle takes
 //! the output or is dropped. A task usually has one handle; a task group keeps a second. So the table holds live tasks and unclaimed outputs, never history.
 
+use std::cell::RefCell;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -83,16 +84,44 @@ pub(crate) struct NewTask {
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
 }
 
+/// The empty buffers of the last table dropped on this thread, for the next one: a
+/// multi-seed check builds a runtime per seed, and the table's cache-line-aligned slab is the
+/// dearest allocation of a runtime's creation. Only empty buffers are kept (no task, no name),
+/// and only up to [`TaskTable::RECYCLE_MAX`] slots, so a thread holds at most a few hundred KiB.
+struct Spare {
+    slab: Slab<TaskEntry>,
+    cold: Vec<Cold>,
+    runnable: RunnableSet,
+}
+
+thread_local! {
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
 impl TaskTable {
     /// Room for this many tasks is made up front: most runs stay below it, and growing a
     /// table step by step costs a run more than one larger allocation.
     const INITIAL: usize = 32;
 
+    /// The largest table whose buffers are kept for the next run on the thread.
+    const RECYCLE_MAX: usize = 4096;
+
     pub(crate) fn new() -> TaskTable {
-        TaskTable {
+        let spare = SPARE.try_with(|s| s.borrow_mut().take()).ok().flatten();
+        let Spare {
+            slab,
+            cold,
+            runnable,
+        } = spare.unwrap_or_else(|| Spare {
             slab: Slab::with_capacity(Self::INITIAL),
             cold: Vec::with_capacity(Self::INITIAL),
             runnable: RunnableSet::with_capacity(Self::INITIAL),
+        });
+        debug_assert!(slab.is_empty() && cold.is_empty() && runnable.is_empty());
+        TaskTable {
+            slab,
+            cold,
+            runnable,
             next_id: 0,
             completions: 0,
         }
@@ -237,6 +266,28 @@ impl TaskTable {
 
     pub(crate) fn len(&self) -> usize {
         self.slab.len()
+    }
+}
+
+impl Drop for TaskTable {
+    fn drop(&mut self) {
+        if !self.slab.is_empty() || self.slab.capacity() > Self::RECYCLE_MAX {
+            return; // the fields drop as usual
+        }
+        self.slab.clear(); // keys start from 0 again, as in a new slab
+        self.cold.clear();
+        self.runnable.clear();
+        let spare = Spare {
+            slab: std::mem::take(&mut self.slab),
+            cold: std::mem::take(&mut self.cold),
+            runnable: std::mem::take(&mut self.runnable),
+        };
+        let _ = SPARE.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.is_none() {
+                *s = Some(spare);
+            }
+        });
     }
 }
 
