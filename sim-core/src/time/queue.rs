@@ -9,6 +9,7 @@
 //!   at the same instant, heap order is arming order. The run loop decides the firing order of
 //!   such ties through the strategy.
 
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::task::Waker;
@@ -36,12 +37,62 @@ struct Item {
     key: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct TimerQueue {
     heap: BinaryHeap<Reverse<Item>>,
     entries: Slab<TimerEntry>,
     next_seq: u64,
     stale: usize,
+}
+
+/// The empty buffers of the last queue dropped on this thread, for the next run's queue (as
+/// the task table does; a check builds a runtime per seed). Kept up to `RECYCLE_MAX` slots.
+type Spare = (BinaryHeap<Reverse<Item>>, Slab<TimerEntry>);
+
+thread_local! {
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
+const RECYCLE_MAX: usize = 4096;
+
+impl Default for TimerQueue {
+    fn default() -> TimerQueue {
+        let (heap, entries) = SPARE
+            .try_with(|s| s.borrow_mut().take())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        debug_assert!(heap.is_empty() && entries.is_empty());
+        TimerQueue {
+            heap,
+            entries,
+            next_seq: 0,
+            stale: 0,
+        }
+    }
+}
+
+impl Drop for TimerQueue {
+    fn drop(&mut self) {
+        if !self.entries.is_empty()
+            || self.entries.capacity() > RECYCLE_MAX
+            || self.heap.capacity() > RECYCLE_MAX
+        {
+            return; // the fields drop as usual
+        }
+        self.heap.clear(); // only stale items are left
+        self.entries.clear();
+        let spare = (
+            std::mem::take(&mut self.heap),
+            std::mem::take(&mut self.entries),
+        );
+        let _ = SPARE.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.is_none() {
+                *s = Some(spare);
+            }
+        });
+    }
 }
 
 impl TimerQueue {
