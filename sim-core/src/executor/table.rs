@@ -169,11 +169,13 @@ impl TaskTable {
     }
 
     /// The entry at `key`, if it still belongs to task `id`.
+    #[inline]
     pub(crate) fn get_mut(&mut self, key: usize, id: TaskId) -> Option<&mut TaskEntry> {
         self.slab.get_mut(key).filter(|e| e.id == id)
     }
 
     /// The entry of a task the run loop is handling; it must exist.
+    #[inline]
     pub(crate) fn entry(&mut self, key: usize) -> &mut TaskEntry {
         &mut self.slab[key]
     }
@@ -190,6 +192,7 @@ impl TaskTable {
 
     /// Makes an idle task runnable. A task already runnable, running, finished or gone is left
     /// as it is (a task woken while running is re-queued by the wake that reaches the inbox).
+    #[inline]
     pub(crate) fn wake(&mut self, ready: Ready) {
         if let Some(entry) = self.get_mut(ready.key, ready.id)
             && entry.phase == Phase::Idle
@@ -214,6 +217,7 @@ impl TaskTable {
     }
 
     /// Takes the runnable task at `index` and marks it running.
+    #[inline]
     pub(crate) fn start(&mut self, index: usize) -> (Ready, &mut TaskEntry) {
         let ready = self.runnable.take(index);
         let entry = &mut self.slab[ready.key];
