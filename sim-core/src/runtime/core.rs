@@ -104,11 +104,12 @@ pub(crate) struct DecisionPoint {
 }
 
 /// The next thing the run loop must do.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Step {
     /// Poll this task (which may be the `block_on` future).
-    Poll(Ready, Taken),
+    Poll(Ready),
     /// Drop this aborted task's future.
-    Cancel(Ready, Taken),
+    Cancel(Ready),
 }
 
 /// What a step takes out of the task's entry while it polls or cancels the task (so user code
@@ -117,6 +118,22 @@ pub(crate) enum Step {
 pub(crate) struct Taken {
     pub(crate) cell: Option<std::pin::Pin<Box<dyn AnyTask>>>,
     pub(crate) waker: Waker,
+}
+
+impl Core {
+    /// Takes the cell and waker of the task a step is about to poll or cancel.
+    #[inline]
+    pub(crate) fn take(&self, ready: Ready) -> Taken {
+        let mut st = self.state.borrow_mut();
+        let entry = st.tasks.entry(ready.key);
+        Taken {
+            cell: entry.cell.take(),
+            waker: entry
+                .waker
+                .take()
+                .expect("a task's waker is in its entry between polls"),
+        }
+    }
 }
 
 pub(crate) struct State {
@@ -653,21 +670,14 @@ impl Core {
                 st.last_polled = Some(chosen);
                 st.scheduler.on_step(chosen.id);
                 let (ready, entry) = st.tasks.start(index);
-                let taken = Taken {
-                    cell: entry.cell.take(),
-                    waker: entry
-                        .waker
-                        .take()
-                        .expect("a task's waker is in its entry between polls"),
-                };
                 // The task is current while its future is polled or dropped, so its own code
                 // and destructors see their task id.
                 let step = if entry.abort_requested {
                     st.record(EventKind::Cancelled { task: ready.id });
-                    Step::Cancel(ready, taken)
+                    Step::Cancel(ready)
                 } else {
                     st.record(EventKind::Polled { task: ready.id });
-                    Step::Poll(ready, taken)
+                    Step::Poll(ready)
                 };
                 st.current = Some(ready.id);
                 return Ok(step);
@@ -735,8 +745,8 @@ impl Core {
     }
 
     /// Polls a spawned task once.
-    pub(crate) fn poll_task(&self, ready: Ready, taken: Taken) {
-        let Taken { cell, waker } = taken;
+    pub(crate) fn poll_task(&self, ready: Ready) {
+        let Taken { cell, waker } = self.take(ready);
         let mut cell = cell.expect("a spawned task has its cell");
         let started = self.debug_clock();
         let result = self.in_task_span(ready, || {
@@ -828,8 +838,8 @@ impl Core {
     }
 
     /// Drops an aborted task's future.
-    pub(crate) fn cancel_task(&self, ready: Ready, taken: Taken) {
-        let Taken { cell, waker } = taken;
+    pub(crate) fn cancel_task(&self, ready: Ready) {
+        let Taken { cell, waker } = self.take(ready);
         let mut cell = cell.expect("a spawned task has its cell");
         let result = self.task_span(ready).in_scope(|| {
             tracing::debug!(target: "sim", "cancelled: future dropped");

@@ -116,8 +116,8 @@ impl Runtime {
                 }
             };
             match step {
-                Step::Poll(ready, taken) if ready == main => {
-                    let waker = taken.waker;
+                Step::Poll(ready) if ready == main => {
+                    let waker = core.take(ready).waker;
                     let mut cx = Context::from_waker(&waker);
                     let started = core.debug_clock();
                     let polled = core.in_task_span(ready, || {
@@ -147,8 +147,8 @@ impl Runtime {
                         }
                     }
                 }
-                Step::Poll(ready, taken) => core.poll_task(ready, taken),
-                Step::Cancel(ready, taken) => core.cancel_task(ready, taken),
+                Step::Poll(ready) => core.poll_task(ready),
+                Step::Cancel(ready) => core.cancel_task(ready),
             }
         }
     }
