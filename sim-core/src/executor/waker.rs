@@ -18,9 +18,10 @@
 //! - every other wake (another thread, or the runtime's thread while the runtime is not running)
 //!   goes to the locked queue. A drain takes the locked queue first, then the local one. That is
 //!   push order: while the local queue is active, only foreign wakes (which end the run anyway)
-//!   reach the locked queue, and when it stops being active its wakes move to the locked queue.
+//!   reach the locked queue, and when the local queue fills up or stops being active its wakes
+//!   move, in order, to the locked queue.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Wake, Waker};
@@ -37,50 +38,63 @@ fn thread_token() -> u64 {
     TOKEN.with(|t| *t)
 }
 
-/// The same-thread wakes of the runtime running on this thread.
+/// How many same-thread wakes the local queue holds between two drains. One more moves them,
+/// in order, to the locked queue first (rare: a step usually wakes a task or two).
+const LOCAL_CAPACITY: usize = 64;
+
+const NO_TASK: Ready = Ready {
+    key: 0,
+    id: TaskId(0),
+};
+
+/// The same-thread wakes of the runtime running on this thread. Plain cells, no destructor:
+/// reaching it is a thread-local load, with no lazy registration and no borrow flag.
 struct Local {
     /// The address of the active inbox (0: none). An inbox cannot be freed while its runtime
     /// runs, so the address names it without ambiguity.
-    inbox: usize,
-    wakes: Vec<Ready>,
-    /// The active inbox itself, to hand its wakes back if another inbox becomes active.
-    owner: Option<Arc<Inbox>>,
+    inbox: Cell<usize>,
+    len: Cell<usize>,
+    wakes: [Cell<Ready>; LOCAL_CAPACITY],
 }
 
 thread_local! {
-    static LOCAL: RefCell<Local> = const {
-        RefCell::new(Local {
-            inbox: 0,
-            wakes: Vec::new(),
-            owner: None,
-        })
+    static LOCAL: Local = const {
+        Local {
+            inbox: Cell::new(0),
+            len: Cell::new(0),
+            wakes: [const { Cell::new(NO_TASK) }; LOCAL_CAPACITY],
+        }
     };
 }
 
+impl Local {
+    /// Moves the queued wakes, in order, to the end of `inbox`'s locked queue.
+    fn spill(&self, inbox: &Inbox) {
+        let n = self.len.replace(0);
+        if n > 0 {
+            let mut queue = inbox.lock();
+            queue.extend(self.wakes[..n].iter().map(Cell::get));
+            inbox.pending.store(true, Ordering::Release);
+        }
+    }
+}
+
 /// While alive, wakes of one inbox made on this thread take the lock-free path. Dropping it
-/// moves any wakes left over into the locked queue, so none is lost.
+/// moves any wakes left over into the locked queue, so none is lost. Only one inbox per thread
+/// is active at a time (runs do not nest); a second activation leaves the first in place and
+/// its inbox keeps to the locked queue, which is just as correct.
 pub(crate) struct LocalWakes {
-    previous: Option<Local>,
+    inbox: Option<Arc<Inbox>>,
 }
 
 impl Drop for LocalWakes {
     fn drop(&mut self) {
-        let previous = self.previous.take().expect("restored once");
-        let mut mine = LOCAL.with(|l| std::mem::replace(&mut *l.borrow_mut(), previous));
-        if let Some(inbox) = mine.owner.take()
-            && !mine.wakes.is_empty()
-        {
-            inbox.lock().append(&mut mine.wakes);
-            inbox.pending.store(true, Ordering::Release);
+        if let Some(inbox) = self.inbox.take() {
+            let _ = LOCAL.try_with(|l| {
+                l.spill(&inbox);
+                l.inbox.set(0);
+            });
         }
-        // Hand the (empty) buffer back when nothing else is active, so the next run on this
-        // thread does not grow a new one.
-        LOCAL.with(|l| {
-            let mut l = l.borrow_mut();
-            if l.inbox == 0 && l.wakes.capacity() < mine.wakes.capacity() {
-                l.wakes = mine.wakes;
-            }
-        });
     }
 }
 
@@ -126,33 +140,18 @@ impl Inbox {
     /// Makes this inbox the thread's active one until the returned guard drops.
     pub(crate) fn activate(self: &Arc<Self>) -> LocalWakes {
         let address = self.address();
-        let previous = LOCAL.with(|l| {
-            let mut l = l.borrow_mut();
-            // Reuse the idle buffer's capacity; the guard gives it back.
-            let wakes = if l.inbox == 0 {
-                std::mem::take(&mut l.wakes)
-            } else {
-                Vec::new()
-            };
-            let mut previous = std::mem::replace(
-                &mut *l,
-                Local {
-                    inbox: address,
-                    wakes,
-                    owner: Some(Arc::clone(self)),
-                },
-            );
-            // The outer inbox's wakes so far go before any it receives while inactive.
-            if let Some(outer) = &previous.owner
-                && !previous.wakes.is_empty()
-            {
-                outer.lock().append(&mut previous.wakes);
-                outer.pending.store(true, Ordering::Release);
-            }
-            previous
-        });
+        let activated = LOCAL
+            .try_with(|l| {
+                let free = l.inbox.get() == 0;
+                if free {
+                    l.inbox.set(address);
+                    l.len.set(0);
+                }
+                free
+            })
+            .unwrap_or(false);
         LocalWakes {
-            previous: Some(previous),
+            inbox: activated.then(|| Arc::clone(self)),
         }
     }
 
@@ -161,13 +160,16 @@ impl Inbox {
         let address = self.address();
         let local = LOCAL
             .try_with(|l| {
-                let mut l = l.borrow_mut();
-                if l.inbox == address {
-                    l.wakes.push(ready);
-                    true
-                } else {
-                    false
+                if l.inbox.get() != address {
+                    return false;
                 }
+                if l.len.get() == LOCAL_CAPACITY {
+                    l.spill(self);
+                }
+                let n = l.len.get();
+                l.wakes[n].set(ready);
+                l.len.set(n + 1);
+                true
             })
             .unwrap_or(false);
         if !local {
@@ -209,14 +211,10 @@ impl Inbox {
             self.pending.store(false, Ordering::Relaxed);
         }
         let address = self.address();
-        LOCAL.with(|l| {
-            let mut l = l.borrow_mut();
-            if l.inbox == address && !l.wakes.is_empty() {
-                if out.is_empty() {
-                    std::mem::swap(out, &mut l.wakes);
-                } else {
-                    out.append(&mut l.wakes);
-                }
+        let _ = LOCAL.try_with(|l| {
+            if l.inbox.get() == address {
+                let n = l.len.replace(0);
+                out.extend(l.wakes[..n].iter().map(Cell::get));
             }
         });
     }
@@ -298,7 +296,18 @@ mod tests {
     }
 
     #[test]
-    fn a_nested_activation_restores_the_outer_one() {
+    fn more_wakes_than_the_local_queue_holds_keep_their_order() {
+        let inbox = Arc::new(Inbox::new());
+        let _active = inbox.activate();
+        let n = LOCAL_CAPACITY as u64 * 2 + 5;
+        for i in 0..n {
+            inbox.push(ready(i));
+        }
+        assert_eq!(drain(&inbox), (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_second_activation_leaves_the_first_in_place() {
         let (outer, inner) = (Arc::new(Inbox::new()), Arc::new(Inbox::new()));
         let outer_active = outer.activate();
         outer.push(ready(1));
