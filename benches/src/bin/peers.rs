@@ -147,6 +147,7 @@ fn workloads() -> Vec<Workload> {
                 #[cfg_attr(not(madsim), allow(unused_mut))] // madsim is pushed under its cfg
                 let mut peers = vec![
                     Peer::new("sim Random", per_seed::sim_random),
+                    Peer::new("sim Check", || per_seed::sim_check(100)),
                     Peer::new("sim Fifo", per_seed::sim_fifo),
                     Peer::new("tokio", per_seed::tokio),
                     Peer::new("shuttle", || per_seed::shuttle(SHUTTLE_ITERATIONS)),

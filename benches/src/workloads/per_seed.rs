@@ -45,6 +45,16 @@ pub fn sim_random() -> u64 {
     1
 }
 
+/// sim's multi-seed checker (what `#[sim::test]` runs): `seeds` seeds of the test in one
+/// `Check`, per seed.
+pub fn sim_check(seeds: u64) -> u64 {
+    sim::check::Check::new()
+        .name("per_seed")
+        .seeds(seeds)
+        .run(sim_test);
+    seeds
+}
+
 /// sim, `Fifo`.
 pub fn sim_fifo() -> u64 {
     super::sim_rt(sim::Strategy::Fifo)

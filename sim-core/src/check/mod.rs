@@ -86,7 +86,7 @@ use crate::sched::guided::GuideStep;
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 use std::panic::Location;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -1263,7 +1263,7 @@ impl Check {
             }
         }
         let mut hasher = DefaultHasher::new();
-        rt.schedule().hash(&mut hasher);
+        rt.hash_schedule(&mut hasher);
         Ok(SeedRun {
             steps: rt.steps(),
             decisions: rt.task_decisions(),

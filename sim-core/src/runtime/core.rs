@@ -452,6 +452,11 @@ impl Core {
         self.state.borrow().schedule.clone()
     }
 
+    /// Hashes the schedule in place (no copy).
+    pub(crate) fn hash_schedule(&self, hasher: &mut impl std::hash::Hasher) {
+        std::hash::Hash::hash(&self.state.borrow().schedule, hasher);
+    }
+
     pub(crate) fn events(&self) -> std::cell::Ref<'_, [Event]> {
         std::cell::Ref::map(self.state.borrow(), |s| &s.events[..])
     }

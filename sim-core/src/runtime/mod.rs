@@ -209,6 +209,11 @@ impl Runtime {
         self.core.schedule()
     }
 
+    /// Hashes the schedule without copying it (the checker counts distinct schedules).
+    pub(crate) fn hash_schedule(&self, hasher: &mut impl std::hash::Hasher) {
+        self.core.hash_schedule(hasher);
+    }
+
     /// Scheduling decisions that switched away from the task that ran last while it could
     /// still run: the measure of how unusual an interleaving is. A run with no preemption
     /// lets each task run until it waits.

@@ -11,8 +11,9 @@
 //!
 //! In memory a decision takes one byte while every decision of the run is below 256 (runs with
 //! fewer than 256 tasks runnable at once, which is nearly all of them); the first larger one
-//! widens the whole record to four bytes per decision. Equality and hashing look at the
-//! decisions, not at the width.
+//! widens the whole record to four bytes per decision. So a sequence of decisions has exactly
+//! one representation (narrow unless some decision needs four bytes), and equality and hashing
+//! can work on the stored bytes.
 
 use std::fmt;
 use std::str::FromStr;
@@ -32,13 +33,14 @@ use std::str::FromStr;
 /// assert_eq!(schedule.to_string(), "v1:0*3,2,1");
 /// assert!("v2:1".parse::<Schedule>().is_err());
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Schedule {
     decisions: Decisions,
 }
 
-/// The stored decisions: a byte each until one needs more.
-#[derive(Debug, Clone)]
+/// The stored decisions: a byte each until one needs more. `Wide` holds at least one decision
+/// of 256 or more (the canonical form that derived equality and hashing rely on).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Decisions {
     Narrow(Vec<u8>),
     Wide(Vec<u32>),
@@ -47,23 +49,6 @@ enum Decisions {
 impl Default for Decisions {
     fn default() -> Decisions {
         Decisions::Narrow(Vec::new())
-    }
-}
-
-impl PartialEq for Schedule {
-    fn eq(&self, other: &Schedule) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Schedule {}
-
-impl std::hash::Hash for Schedule {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_usize(self.len());
-        for d in self.iter() {
-            state.write_u32(d);
-        }
     }
 }
 
@@ -322,20 +307,24 @@ mod tests {
     }
 
     #[test]
-    fn equality_and_hash_ignore_the_width() {
+    fn each_sequence_has_one_representation() {
         use std::hash::{DefaultHasher, Hash, Hasher};
-        let narrow = Schedule::from_decisions(vec![1, 2]);
-        let wide = Schedule {
-            decisions: Decisions::Wide(vec![1, 2]),
-        };
-        assert_eq!(narrow, wide);
+        let built = Schedule::from_decisions(vec![1, 2]);
+        let mut pushed = Schedule::with_capacity(0);
+        pushed.push(1);
+        pushed.push(2);
+        assert!(matches!(built.decisions, Decisions::Narrow(_)));
+        assert_eq!(built, pushed);
         let hash = |s: &Schedule| {
             let mut h = DefaultHasher::new();
             s.hash(&mut h);
             h.finish()
         };
-        assert_eq!(hash(&narrow), hash(&wide));
-        assert_ne!(narrow, Schedule::from_decisions(vec![1, 2, 0]));
+        assert_eq!(hash(&built), hash(&pushed));
+        assert_ne!(built, Schedule::from_decisions(vec![1, 2, 0]));
+        let wide = Schedule::from_decisions(vec![300, 1]);
+        assert!(matches!(wide.decisions, Decisions::Wide(_)));
+        assert_eq!(wide, "v1:300,1".parse().unwrap());
     }
 
     #[test]
