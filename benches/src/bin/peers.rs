@@ -19,9 +19,10 @@ use sim_bench::plot::{Panel, Series, svg};
 use sim_bench::workloads::{create, per_seed, ping_pong, spawn_join, timers, yields};
 
 /// The columns of the main table, in order.
-const COLUMNS: [&str; 6] = [
+const COLUMNS: [&str; 7] = [
     "sim Random",
     "sim Fifo",
+    "sim Check",
     "tokio",
     "LocalPool",
     "shuttle",
@@ -234,6 +235,12 @@ fn targets(results: &[(&Workload, Vec<Figure>)]) -> String {
         "per seed, sim Random / shuttle",
         r("per_seed", "sim Random", "shuttle"),
         0.1,
+        "x",
+    );
+    check(
+        "per seed under `Check`, sim / tokio",
+        r("per_seed", "sim Check", "tokio"),
+        0.5,
         "x",
     );
     let create = of("create")
