@@ -339,8 +339,11 @@ impl fmt::Display for NonDeterminism {
                     Some(e) => format!("step {}, t={:?}: {:?}", e.step, e.time, e.kind),
                     None => "(no such event: the run ended)".to_string(),
                 };
-                let second_shown = if first.is_some() && first == second {
-                    "the same event when re-run with a full log (the difference did not recur)"
+                // Equal events (or none) at the index: the runs parted in how they ended, or in
+                // an event whose difference did not recur when the seed was re-run with logs.
+                let second_shown = if first == second {
+                    "the same; the runs parted in how they ended, or in an event that did not \
+                     differ again when the seed was re-run with a full log"
                         .to_string()
                 } else {
                     show(second)

@@ -312,7 +312,7 @@ mod tests {
         let outer_active = outer.activate();
         outer.push(ready(1));
         let inner_active = inner.activate();
-        outer.push(ready(2)); // outer is not the active inbox now
+        outer.push(ready(2)); // outer stays the active inbox
         inner.push(ready(10));
         drop(inner_active);
         outer.push(ready(3));
