@@ -74,6 +74,15 @@ fn parse_args() -> Args {
             other => usage(&format!("unknown argument `{other}`")),
         }
     }
+    if let Some(only) = &args.only {
+        let known: Vec<&str> = workloads().iter().map(|w| w.name).collect();
+        if only != "scaling" && !known.contains(&only.as_str()) {
+            usage(&format!(
+                "unknown workload `{only}` (known: {}, scaling)",
+                known.join(", ")
+            ));
+        }
+    }
     args
 }
 
