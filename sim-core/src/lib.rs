@@ -89,6 +89,7 @@ pub mod guide;
 pub mod rand;
 mod runtime;
 mod sched;
+mod spare;
 pub mod sync;
 pub mod task;
 pub mod time;

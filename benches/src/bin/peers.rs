@@ -453,8 +453,10 @@ fn profile(rest: &[String]) {
         .unwrap_or_else(|_| usage(&format!("REPS must be a number, not `{reps}`")));
     let peers: Vec<Peer> = match workload.as_str() {
         "scaling_yields" => vec![
-            Peer::new("sim", || yields::sim(Strategy::Random, 10_000, YIELDS)),
-            Peer::new("sim_fifo", || yields::sim(Strategy::Fifo, 10_000, YIELDS)),
+            Peer::new("sim Random", || {
+                yields::sim(Strategy::Random, 10_000, YIELDS)
+            }),
+            Peer::new("sim Fifo", || yields::sim(Strategy::Fifo, 10_000, YIELDS)),
             Peer::new("tokio", || yields::tokio(10_000, YIELDS)),
         ],
         name => {
@@ -474,7 +476,7 @@ fn profile(rest: &[String]) {
     };
     let mut peer = peers
         .into_iter()
-        .find(|p| p.name == wanted || (workload == "scaling_yields" && p.name == peer.as_str()))
+        .find(|p| p.name == wanted)
         .unwrap_or_else(|| usage(&format!("no peer `{peer}` in `{workload}`")));
     let mut items = 0;
     for _ in 0..reps {

@@ -1225,12 +1225,16 @@ impl Check {
             }
         }
         if self.check_determinism {
+            // Runs the test once more on `rt`; whether it passed.
+            let passes = |rt: &mut Runtime| {
+                matches!(
+                    rt.block_on_at(test(), caller).map(|o| o.into_outcome()),
+                    Ok(Ok(()))
+                )
+            };
             let mut again = self.builder(seed, horizon, guide).build();
             // The first run passed; the second must too, with the same events.
-            let second_passed = matches!(
-                again.block_on_at(test(), caller).map(|o| o.into_outcome()),
-                Ok(Ok(()))
-            );
+            let second_passed = passes(&mut again);
             // Both runs kept one hash per event (not the events): compare those. Only when
             // they differ is the seed run twice more with full logs, to show the events. If
             // those two runs part too, their own first difference is reported; if they agree
@@ -1244,10 +1248,7 @@ impl Check {
                         .hash_events(false)
                         .record_events(true)
                         .build();
-                    let passed = matches!(
-                        logged.block_on_at(test(), caller).map(|o| o.into_outcome()),
-                        Ok(Ok(()))
-                    );
+                    let passed = passes(&mut logged);
                     (logged.events(), passed)
                 });
                 let index = first_difference(&x, &y, x_passed == y_passed).unwrap_or(hashed);

@@ -97,8 +97,7 @@ impl RunnableSet {
     #[inline]
     fn reset_if_empty(&mut self) {
         if self.head == self.slots.len() {
-            self.slots.clear();
-            self.head = 0;
+            self.clear();
         }
     }
 }

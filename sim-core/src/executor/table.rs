@@ -25,6 +25,7 @@ use super::runnable::{Ready, RunnableSet};
 use super::waker::{Inbox, TaskWaker};
 use crate::error::TaskInfo;
 use crate::runtime::Outcome;
+use crate::spare;
 
 /// Where a task is in its life; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,10 +85,10 @@ pub(crate) struct NewTask {
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
 }
 
-/// The empty buffers of the last table dropped on this thread, for the next one: a
-/// multi-seed check builds a runtime per seed, and the table's cache-line-aligned slab is the
-/// dearest allocation of a runtime's creation. Only empty buffers are kept (no task, no name),
-/// and only up to [`TaskTable::RECYCLE_MAX`] slots, so a thread holds at most a few hundred KiB.
+/// The empty buffers of the last table dropped on this thread, for the next one (see
+/// [`crate::spare`]): the table's cache-line-aligned slab is the dearest allocation of a
+/// runtime's creation. Kept only up to [`TaskTable::RECYCLE_MAX`] slots, so a thread holds at
+/// most a few hundred KiB.
 struct Spare {
     slab: Slab<TaskEntry>,
     cold: Vec<Cold>,
@@ -107,12 +108,11 @@ impl TaskTable {
     const RECYCLE_MAX: usize = 4096;
 
     pub(crate) fn new() -> TaskTable {
-        let spare = SPARE.try_with(|s| s.borrow_mut().take()).ok().flatten();
         let Spare {
             slab,
             cold,
             runnable,
-        } = spare.unwrap_or_else(|| Spare {
+        } = spare::take(&SPARE).unwrap_or_else(|| Spare {
             slab: Slab::with_capacity(Self::INITIAL),
             cold: Vec::with_capacity(Self::INITIAL),
             runnable: RunnableSet::with_capacity(Self::INITIAL),
@@ -286,12 +286,7 @@ impl Drop for TaskTable {
             cold: std::mem::take(&mut self.cold),
             runnable: std::mem::take(&mut self.runnable),
         };
-        let _ = SPARE.try_with(|s| {
-            let mut s = s.borrow_mut();
-            if s.is_none() {
-                *s = Some(spare);
-            }
-        });
+        spare::keep(&SPARE, spare);
     }
 }
 

@@ -16,6 +16,8 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use crate::spare;
+
 /// An armed timer, as its owner (a `Sleep`) refers to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TimerKey {
@@ -45,8 +47,8 @@ pub(crate) struct TimerQueue {
     stale: usize,
 }
 
-/// The empty buffers of the last queue dropped on this thread, for the next run's queue (as
-/// the task table does; a check builds a runtime per seed). Kept up to `RECYCLE_MAX` slots.
+/// The empty buffers of the last queue dropped on this thread, for the next run's queue (see
+/// [`crate::spare`]). Kept up to `RECYCLE_MAX` slots.
 type Spare = (BinaryHeap<Reverse<Item>>, Slab<TimerEntry>);
 
 thread_local! {
@@ -57,11 +59,7 @@ const RECYCLE_MAX: usize = 4096;
 
 impl Default for TimerQueue {
     fn default() -> TimerQueue {
-        let (heap, entries) = SPARE
-            .try_with(|s| s.borrow_mut().take())
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let (heap, entries) = spare::take(&SPARE).unwrap_or_default();
         debug_assert!(heap.is_empty() && entries.is_empty());
         TimerQueue {
             heap,
@@ -86,12 +84,7 @@ impl Drop for TimerQueue {
             std::mem::take(&mut self.heap),
             std::mem::take(&mut self.entries),
         );
-        let _ = SPARE.try_with(|s| {
-            let mut s = s.borrow_mut();
-            if s.is_none() {
-                *s = Some(spare);
-            }
-        });
+        spare::keep(&SPARE, spare);
     }
 }
 
