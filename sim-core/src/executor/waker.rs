@@ -205,18 +205,35 @@ impl Inbox {
     #[inline]
     pub(crate) fn drain_into(&self, out: &mut Vec<Ready>) {
         debug_assert!(out.is_empty());
+        self.drain_with(|ready| out.push(ready));
+    }
+
+    /// Hands every pending wake to `f`, in the order they came (the same order as
+    /// [`drain_into`](Self::drain_into), with no buffer between). `f` must not wake tasks.
+    #[inline]
+    pub(crate) fn drain_with(&self, mut f: impl FnMut(Ready)) {
         if self.pending.load(Ordering::Acquire) {
-            let mut queue = self.lock();
-            out.append(&mut queue);
-            self.pending.store(false, Ordering::Relaxed);
+            let mut locked = Vec::new();
+            self.drain_locked(&mut locked);
+            locked.into_iter().for_each(&mut f);
         }
         let address = self.address();
         let _ = LOCAL.try_with(|l| {
             if l.inbox.get() == address {
                 let n = l.len.replace(0);
-                out.extend(l.wakes[..n].iter().map(Cell::get));
+                for wake in &l.wakes[..n] {
+                    f(wake.get());
+                }
             }
         });
+    }
+
+    /// Moves the locked queue's wakes to the end of `out`.
+    #[cold]
+    fn drain_locked(&self, out: &mut Vec<Ready>) {
+        let mut queue = self.lock();
+        out.append(&mut queue);
+        self.pending.store(false, Ordering::Relaxed);
     }
 
     /// The first wake from a foreign thread, if there was one.

@@ -151,7 +151,6 @@ pub(crate) struct State {
     event_hashes: Vec<u64>,
     callbacks: Callbacks,
     /// Scratch buffers, kept to avoid allocating per step.
-    woken: Vec<Ready>,
     due: Vec<Waker>,
 }
 
@@ -364,7 +363,6 @@ impl Core {
                 events: Vec::new(),
                 event_hashes: Vec::new(),
                 callbacks: Callbacks::default(),
-                woken: Vec::with_capacity(32),
                 due: Vec::new(),
             }),
             clock: Cell::new(Instant::ZERO),
@@ -706,20 +704,12 @@ impl Core {
         &'a self,
         mut st: std::cell::RefMut<'a, State>,
     ) -> Result<std::cell::RefMut<'a, State>, SimError> {
-        let mut woken = std::mem::take(&mut st.woken);
-        self.inbox.drain_into(&mut woken);
-        if tracing::enabled!(target: "sim", tracing::Level::TRACE) && !woken.is_empty() {
-            let ids: Vec<TaskId> = woken.iter().map(|r| r.id).collect();
-            drop(st);
-            for id in ids {
-                tracing::trace!(target: "sim", task = %id, "woken");
-            }
-            st = self.state.borrow_mut();
+        if tracing::enabled!(target: "sim", tracing::Level::TRACE) {
+            st = self.collect_wakes_traced(st);
+        } else {
+            let tasks = &mut st.tasks;
+            self.inbox.drain_with(|ready| tasks.wake(ready));
         }
-        for ready in woken.drain(..) {
-            st.tasks.wake(ready);
-        }
-        st.woken = woken;
         if let Some(foreign) = self.inbox.foreign_wake() {
             let kind = NonDeterminismKind::ForeignWake {
                 task: foreign.task,
@@ -731,6 +721,28 @@ impl Core {
             }));
         }
         Ok(st)
+    }
+
+    /// [`collect_wakes`](Self::collect_wakes) when `sim`'s trace events are wanted: the same
+    /// wakes in the same order, each traced with the state released.
+    #[cold]
+    fn collect_wakes_traced<'a>(
+        &'a self,
+        mut st: std::cell::RefMut<'a, State>,
+    ) -> std::cell::RefMut<'a, State> {
+        let mut woken = Vec::new();
+        self.inbox.drain_into(&mut woken);
+        if !woken.is_empty() {
+            drop(st);
+            for ready in &woken {
+                tracing::trace!(target: "sim", task = %ready.id, "woken");
+            }
+            st = self.state.borrow_mut();
+        }
+        for ready in woken {
+            st.tasks.wake(ready);
+        }
+        st
     }
 
     /// Takes the cell and waker of the task a step is about to poll or cancel.

@@ -136,7 +136,7 @@ impl Schedule {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, decision: u32) {
         match &mut self.decisions {
             Decisions::Narrow(v) if decision < 256 => v.push(decision as u8),
@@ -146,6 +146,7 @@ impl Schedule {
     }
 
     #[cold]
+    #[inline(never)]
     fn widen_and_push(&mut self, decision: u32) {
         let mut wide: Vec<u32> = self.iter().collect();
         wide.push(decision);
