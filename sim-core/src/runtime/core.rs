@@ -154,6 +154,12 @@ pub(crate) struct State {
     due: Vec<Waker>,
 }
 
+impl Drop for Core {
+    fn drop(&mut self) {
+        self.state.get_mut().schedule.recycle();
+    }
+}
+
 pub(crate) struct Core {
     state: RefCell<State>,
     /// The virtual time, mirrored from the state so it can be read at any moment.
@@ -349,7 +355,7 @@ impl Core {
                 now: Instant::ZERO,
                 steps: 0,
                 scheduler,
-                schedule: Schedule::with_capacity(256),
+                schedule: Schedule::for_run(256),
                 task_decisions: 0,
                 preemptions: 0,
                 last_polled: None,
@@ -1191,7 +1197,8 @@ impl Core {
             drop(pool);
             let callbacks = std::mem::take(&mut self.state.borrow_mut().callbacks);
             let _ = catch_unwind(AssertUnwindSafe(move || drop(callbacks)));
-            let timers = std::mem::take(&mut self.state.borrow_mut().timers);
+            let timers =
+                std::mem::replace(&mut self.state.borrow_mut().timers, TimerQueue::empty());
             if timers.is_empty() && self.state.borrow().tasks.len() == 0 {
                 break;
             }

@@ -15,8 +15,11 @@
 //! one representation (narrow unless some decision needs four bytes), and equality and hashing
 //! can work on the stored bytes.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::str::FromStr;
+
+use crate::spare;
 
 /// The scheduling decisions of one run, printable and parseable for replay.
 ///
@@ -53,6 +56,13 @@ impl Default for Decisions {
 }
 
 const PREFIX: &str = "v1:";
+
+/// The largest decision buffer kept for the next run on the thread.
+const RECYCLE_MAX: usize = 64 * 1024;
+
+thread_local! {
+    static SPARE: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
 
 impl Schedule {
     /// A schedule made of the given decisions.
@@ -133,6 +143,29 @@ impl Schedule {
     pub(crate) fn with_capacity(capacity: usize) -> Schedule {
         Schedule {
             decisions: Decisions::Narrow(Vec::with_capacity(capacity)),
+        }
+    }
+
+    /// An empty schedule for a new run: the buffer of the last run's schedule recycled on
+    /// this thread (see [`crate::spare`]), or a new one with room for `capacity` decisions.
+    pub(crate) fn for_run(capacity: usize) -> Schedule {
+        match spare::take(&SPARE) {
+            Some(bytes) => Schedule {
+                decisions: Decisions::Narrow(bytes),
+            },
+            None => Schedule::with_capacity(capacity),
+        }
+    }
+
+    /// Hands this schedule's buffer, emptied, to the next run on this thread (a runtime's
+    /// schedule is dropped with it; a check builds a runtime per seed).
+    pub(crate) fn recycle(&mut self) {
+        if let Decisions::Narrow(bytes) = &mut self.decisions
+            && bytes.capacity() <= RECYCLE_MAX
+        {
+            let mut bytes = std::mem::take(bytes);
+            bytes.clear();
+            spare::keep(&SPARE, bytes);
         }
     }
 

@@ -89,6 +89,17 @@ impl Drop for TimerQueue {
 }
 
 impl TimerQueue {
+    /// A queue with no buffers, leaving the thread's spare ones for the next run (teardown
+    /// swaps this in for the run's queue).
+    pub(crate) fn empty() -> TimerQueue {
+        TimerQueue {
+            heap: BinaryHeap::new(),
+            entries: Slab::new(),
+            next_seq: 0,
+            stale: 0,
+        }
+    }
+
     /// Arms a timer that wakes `waker` at `deadline`.
     pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> TimerKey {
         let seq = self.next_seq;
