@@ -172,3 +172,32 @@ fn seeded_randomness_is_reproducible_and_does_not_shift_the_schedule() {
         "user draws come from a separate stream"
     );
 }
+
+/// Seeds run on two threads add up to the same summary as on one: the same seeds, the same
+/// steps, the same number of distinct schedules.
+#[test]
+fn a_check_on_two_threads_sums_up_like_one_on_one() {
+    let test = || async {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                sim::spawn(async {
+                    for _ in 0..3 {
+                        sim::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    };
+    let check = || sim::check::Check::new().name("jobs").seeds(300);
+    let one = check().jobs(1).run(test);
+    let two = check().jobs(2).run(test);
+    assert_eq!(one.seeds_run, 300);
+    assert!(one.distinct_schedules > 100, "{one:?}");
+    assert_eq!(
+        (one.seeds_run, one.steps, one.distinct_schedules),
+        (two.seeds_run, two.steps, two.distinct_schedules)
+    );
+}

@@ -89,7 +89,7 @@ use std::future::Future;
 use std::hash::{DefaultHasher, Hasher};
 use std::panic::Location;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub use report::{Failure, FailureKind, InjectedCancellation, ShrunkSchedule};
@@ -1044,40 +1044,40 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
+        // Workers share only the next position to claim, the lowest failing position so far
+        // and, once each, their totals: a seed's own bookkeeping stays on its thread.
         let next = AtomicUsize::new(0);
-        let steps = AtomicU64::new(0);
-        let schedules = Mutex::new(HashSet::new());
+        let first_failed = AtomicUsize::new(usize::MAX);
         let first_failure: Mutex<Option<(usize, Box<Failure>)>> = Mutex::new(None);
+        let totals = Mutex::new((0u64, HashSet::new()));
         let worker = || {
+            let mut steps = 0u64;
+            let mut schedules = HashSet::new();
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= targets.len() {
+                // Every later seed is moot once a lower position failed.
+                if index >= targets.len() || first_failed.load(Ordering::Acquire) < index {
                     break;
-                }
-                let failed_before = |f: &Option<(usize, Box<Failure>)>| {
-                    f.as_ref().is_some_and(|(first, _)| *first < index)
-                };
-                if failed_before(&first_failure.lock().unwrap_or_else(|e| e.into_inner())) {
-                    break; // every later seed is moot: a lower position already failed
                 }
                 let (position, seed) = targets[index];
                 let horizon = if position == Some(0) { None } else { horizon };
                 match self.run_seed(position, seed, horizon, None, test) {
                     Ok(run) => {
-                        steps.fetch_add(run.steps, Ordering::Relaxed);
-                        schedules
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .insert(run.schedule_hash);
+                        steps += run.steps;
+                        schedules.insert(run.schedule_hash);
                     }
                     Err(failure) => {
                         let mut slot = first_failure.lock().unwrap_or_else(|e| e.into_inner());
-                        if !failed_before(&slot) {
+                        if slot.as_ref().is_none_or(|(first, _)| index < *first) {
                             *slot = Some((index, failure));
+                            first_failed.fetch_min(index, Ordering::Release);
                         }
                     }
                 }
             }
+            let mut totals = totals.lock().unwrap_or_else(|e| e.into_inner());
+            totals.0 += steps;
+            totals.1.extend(schedules);
         };
         let jobs = self.jobs.min(targets.len()).max(1);
         if jobs == 1 {
@@ -1096,14 +1096,11 @@ impl Check {
             failure.runs = index as u64 + 1;
             return Err(failure);
         }
-        let distinct_schedules = schedules
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .len();
+        let (steps, schedules) = totals.into_inner().unwrap_or_else(|e| e.into_inner());
         Ok(Summary {
             seeds_run: targets.len() as u64,
-            distinct_schedules,
-            steps: steps.into_inner(),
+            distinct_schedules: schedules.len(),
+            steps,
         })
     }
 
