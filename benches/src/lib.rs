@@ -1,6 +1,7 @@
 //! The benchmark harness and workloads: `sim` and its peers on the same futures, in one
 //! process, interleaved (see `src/bin/peers.rs` and docs/performance.md).
 
+pub mod floor;
 pub mod harness;
 pub mod plot;
 pub mod workloads;
@@ -73,5 +74,23 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 11
+    }
+}
+
+/// Returns `Pending` once, waking its task first, then `Ready`: a yield for executors that
+/// have none of their own (the floor executor).
+#[derive(Debug, Default)]
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }

@@ -19,7 +19,7 @@ use sim_bench::plot::{Panel, Series, svg};
 use sim_bench::workloads::{create, per_seed, ping_pong, spawn_join, timers, yields};
 
 /// The columns of the main table, in order.
-const COLUMNS: [&str; 7] = [
+const COLUMNS: [&str; 8] = [
     "sim Random",
     "sim Fifo",
     "sim Check",
@@ -27,6 +27,7 @@ const COLUMNS: [&str; 7] = [
     "LocalPool",
     "shuttle",
     "madsim",
+    "floor",
 ];
 
 /// Sizes of the main table's workloads.
@@ -108,6 +109,7 @@ fn workloads() -> Vec<Workload> {
                     Peer::new("tokio", || spawn_join::tokio(SPAWN_JOIN)),
                     Peer::new("LocalPool", || spawn_join::local_pool(SPAWN_JOIN)),
                     Peer::new("shuttle", || spawn_join::shuttle(SPAWN_JOIN)),
+                    Peer::new("floor", || spawn_join::floor(SPAWN_JOIN)),
                 ];
                 #[cfg(madsim)]
                 peers.push(Peer::new("madsim", || spawn_join::madsim(SPAWN_JOIN)));
@@ -161,6 +163,7 @@ fn workloads() -> Vec<Workload> {
                     Peer::new("sim Fifo", per_seed::sim_fifo),
                     Peer::new("tokio", per_seed::tokio),
                     Peer::new("shuttle", || per_seed::shuttle(SHUTTLE_ITERATIONS)),
+                    Peer::new("floor", per_seed::floor),
                 ];
                 #[cfg(madsim)]
                 peers.push(Peer::new("madsim", per_seed::madsim));

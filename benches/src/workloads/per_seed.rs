@@ -45,6 +45,25 @@ pub fn sim_random() -> u64 {
     1
 }
 
+/// The floor executor (see `crate::floor`), a new seed per run.
+pub fn floor() -> u64 {
+    crate::floor::block_on(next_seed(), async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                crate::floor::spawn(async {
+                    for _ in 0..YIELDS {
+                        crate::YieldOnce::default().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await;
+        }
+    });
+    1
+}
+
 /// sim's multi-seed checker (what `#[sim::test]` runs): `seeds` seeds of the test in one
 /// `Check`, per seed.
 pub fn sim_check(seeds: u64) -> u64 {

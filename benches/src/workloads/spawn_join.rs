@@ -34,6 +34,22 @@ pub fn tokio(n: usize) -> u64 {
     n as u64
 }
 
+/// The floor executor (see `crate::floor`).
+pub fn floor(n: usize) -> u64 {
+    let sum = crate::floor::block_on(1, async move {
+        let handles: Vec<_> = (0..n)
+            .map(|i| crate::floor::spawn(async move { i }))
+            .collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await;
+        }
+        sum
+    });
+    black_box(sum);
+    n as u64
+}
+
 /// futures' `LocalPool`.
 pub fn local_pool(n: usize) -> u64 {
     use futures::task::LocalSpawnExt;

@@ -1,0 +1,77 @@
+//! The floor: about the least a seeded, random-order executor can spend, for comparison only.
+//!
+//! A few dozen lines on `async-task`, which keeps a task's future, output and waker state in
+//! one allocation: a thread-local vector of runnable tasks, a uniformly random pick from a
+//! seeded generator, one byte recorded per pick. Nothing else: no timers, no step limit, no
+//! abort or cancellation semantics, no deadlock report, no events, no detection of wakes from
+//! other threads (such a wake lands on that thread's queue). Nobody should run tests on it;
+//! it shows how much of `sim`'s cost per step is scheduling itself and how much is the rest.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use async_task::{Runnable, Task};
+
+use crate::Lcg;
+
+thread_local! {
+    static RUNNABLE: RefCell<Vec<Runnable>> = const { RefCell::new(Vec::new()) };
+}
+
+fn schedule(runnable: Runnable) {
+    RUNNABLE.with(|q| q.borrow_mut().push(runnable));
+}
+
+/// Spawns a task on the thread's floor executor.
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let (runnable, task) = async_task::spawn_local(future, schedule);
+    runnable.schedule();
+    task
+}
+
+/// Runs `future` as a task among the others, picking a runnable task at random each step,
+/// until it finishes.
+///
+/// # Panics
+///
+/// If no task can run and `future` has not finished (a deadlock).
+pub fn block_on<F>(seed: u64, future: F) -> F::Output
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let main = spawn(future);
+    let mut rng = Lcg(seed);
+    let mut decisions: Vec<u8> = Vec::with_capacity(256);
+    while !main.is_finished() {
+        let next = RUNNABLE.with(|q| {
+            let mut q = q.borrow_mut();
+            let n = q.len();
+            if n == 0 {
+                return None;
+            }
+            let pick = (((rng.next_u64() >> 21) * n as u64) >> 32) as usize;
+            decisions.push(pick as u8);
+            Some(q.swap_remove(pick))
+        });
+        match next {
+            Some(runnable) => {
+                runnable.run();
+            }
+            None => panic!("deadlock: no task can run"),
+        }
+    }
+    std::hint::black_box(&decisions);
+    RUNNABLE.with(|q| q.borrow_mut().clear());
+    let mut main = pin!(main);
+    match main.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("the main task finished"),
+    }
+}
