@@ -75,3 +75,59 @@ where
         Poll::Pending => unreachable!("the main task finished"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Runs four tasks of three yields each under `seed`, returning the order of their steps.
+    fn order(seed: u64) -> Vec<(usize, usize)> {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let sum = block_on(seed, {
+            let log = Rc::clone(&log);
+            async move {
+                let tasks: Vec<_> = (0..4)
+                    .map(|t| {
+                        let log = Rc::clone(&log);
+                        spawn(async move {
+                            for y in 0..3 {
+                                log.borrow_mut().push((t, y));
+                                crate::YieldOnce::default().await;
+                            }
+                            t
+                        })
+                    })
+                    .collect();
+                let mut sum = 0;
+                for task in tasks {
+                    sum += task.await;
+                }
+                sum
+            }
+        });
+        assert_eq!(sum, 6, "every task's output reaches the main task");
+        Rc::try_unwrap(log).unwrap().into_inner()
+    }
+
+    #[test]
+    fn every_step_runs_and_a_seed_fixes_the_order() {
+        let first = order(7);
+        assert_eq!(first.len(), 12);
+        assert_eq!(order(7), first, "the same seed gives the same order");
+        let orders: std::collections::HashSet<_> = (0..20).map(order).collect();
+        assert!(
+            orders.len() > 5,
+            "seeds pick different orders: {}",
+            orders.len()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "deadlock")]
+    fn a_task_that_cannot_run_is_a_deadlock() {
+        block_on(1, std::future::pending::<()>());
+    }
+}
