@@ -24,6 +24,18 @@ fn schedule(runnable: Runnable) {
     RUNNABLE.with(|q| q.borrow_mut().push(runnable));
 }
 
+/// Drops the tasks left runnable, with the queue released: dropping one may schedule another
+/// (its future held that task's handle), which pushes onto the queue.
+fn drop_left_over() {
+    loop {
+        let left = RUNNABLE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+        if left.is_empty() {
+            break;
+        }
+        drop(left);
+    }
+}
+
 /// Spawns a task on the thread's floor executor.
 pub fn spawn<F>(future: F) -> Task<F::Output>
 where
@@ -46,6 +58,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    drop_left_over(); // from an earlier run that panicked, so they cannot shift the picks
     let main = spawn(future);
     let mut rng = Lcg(seed);
     let mut decisions: Vec<u8> = Vec::with_capacity(256);
@@ -68,7 +81,7 @@ where
         }
     }
     std::hint::black_box(&decisions);
-    RUNNABLE.with(|q| q.borrow_mut().clear());
+    drop_left_over();
     let mut main = pin!(main);
     match main.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(output) => output,

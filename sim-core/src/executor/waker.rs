@@ -209,13 +209,14 @@ impl Inbox {
     }
 
     /// Hands every pending wake to `f`, in the order they came (the same order as
-    /// [`drain_into`](Self::drain_into), with no buffer between). `f` must not wake tasks.
+    /// [`drain_into`](Self::drain_into), with no buffer between).
+    ///
+    /// `f` must not wake a task of this inbox: it runs while the locked queue is held and while
+    /// the local queue is being read.
     #[inline]
     pub(crate) fn drain_with(&self, mut f: impl FnMut(Ready)) {
         if self.pending.load(Ordering::Acquire) {
-            let mut locked = Vec::new();
-            self.drain_locked(&mut locked);
-            locked.into_iter().for_each(&mut f);
+            self.drain_locked(&mut f);
         }
         let address = self.address();
         let _ = LOCAL.try_with(|l| {
@@ -224,15 +225,16 @@ impl Inbox {
                 for wake in &l.wakes[..n] {
                     f(wake.get());
                 }
+                debug_assert_eq!(l.len.get(), 0, "a drain's callback woke a task");
             }
         });
     }
 
-    /// Moves the locked queue's wakes to the end of `out`.
+    /// Hands the locked queue's wakes to `f`, under the lock.
     #[cold]
-    fn drain_locked(&self, out: &mut Vec<Ready>) {
+    fn drain_locked(&self, f: &mut impl FnMut(Ready)) {
         let mut queue = self.lock();
-        out.append(&mut queue);
+        queue.drain(..).for_each(f);
         self.pending.store(false, Ordering::Relaxed);
     }
 
