@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::panic::Location;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
 
@@ -65,7 +66,9 @@ pub(crate) struct TaskEntry {
 /// left the table.
 pub(crate) struct Cold {
     pub(crate) id: TaskId,
-    pub(crate) name: Option<Box<str>>,
+    /// Shared, so the `block_on` future's name costs no allocation per run (see
+    /// [`main_name`]).
+    pub(crate) name: Option<Rc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
 }
 
@@ -80,9 +83,18 @@ pub(crate) struct TaskTable {
 
 /// What the table needs to insert a task.
 pub(crate) struct NewTask {
-    pub(crate) name: Option<Box<str>>,
+    pub(crate) name: Option<Rc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
+}
+
+/// The name of every `block_on` future: one shared string per thread, since a check starts a
+/// run per seed.
+pub(crate) fn main_name() -> Rc<str> {
+    thread_local! {
+        static MAIN: Rc<str> = Rc::from("main");
+    }
+    MAIN.with(Rc::clone)
 }
 
 /// The empty buffers of the last table dropped on this thread, for the next one (see

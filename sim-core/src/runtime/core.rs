@@ -523,7 +523,7 @@ impl Core {
     pub(crate) fn spawn<F>(
         self: &Rc<Self>,
         future: F,
-        name: Option<Box<str>>,
+        name: Option<Rc<str>>,
         spawned_at: &'static Location<'static>,
     ) -> JoinHandle<F::Output>
     where
@@ -541,7 +541,7 @@ impl Core {
     /// Inserts the `block_on` future's entry; its future stays on the caller's stack.
     pub(crate) fn spawn_main(&self, spawned_at: &'static Location<'static>) -> Ready {
         self.insert(NewTask {
-            name: Some("main".into()),
+            name: Some(crate::executor::table::main_name()),
             spawned_at,
             cell: None,
         })
@@ -980,7 +980,7 @@ impl Core {
             }
         };
         let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
-        let name = Some(format!("done callbacks of {id}").into_boxed_str());
+        let name = Some(Rc::from(format!("done callbacks of {id}")));
         let ready = self.insert(NewTask {
             name,
             spawned_at: Location::caller(),

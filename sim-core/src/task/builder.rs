@@ -70,7 +70,7 @@ impl Builder {
     {
         let at = Location::caller();
         context::with_core("sim::task::Builder::spawn", |core| {
-            core.spawn(future, self.name, at)
+            core.spawn(future, self.name.map(std::rc::Rc::from), at)
         })
     }
 }
