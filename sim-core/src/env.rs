@@ -3,7 +3,7 @@
 //! | variable | meaning | format | read by |
 //! |---|---|---|---|
 //! | `SIM_SEED` | run exactly this seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) | `Builder`, `Check` |
-//! | `SIM_STRATEGY` | the scheduling strategy | `random`, `fifo`, `pct`, `pct:N` | `Builder`, `Check` |
+//! | `SIM_STRATEGY` | the scheduling strategy | `random`, `fifo`, `pct`, `pct:N`, `exhaustive`, `exhaustive:N` | `Builder`, `Check` |
 //! | `SIM_SCHEDULE` | replay this schedule | as printed, e.g. `v1:0*3,1` | `Builder`, `Check` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` | `Builder`, `Check` |
 //! | `SIM_TRACE` | print the run's events with virtual timestamps (`sim::trace`) | `1`/`debug`, `trace`, `info`, `0` | `Builder`, `Check` |
@@ -14,7 +14,7 @@
 //! | `SIM_SEED_START` | index of the first seed | integer | `Check` |
 //! | `SIM_SHARD` | run only shard `i` of `n` of the seeds | `i/n`, `1 <= i <= n` | `Check` |
 //! | `SIM_JOBS` | seeds run on this many threads | integer >= 1 | `Check` |
-//! | `SIM_CHECK_DETERMINISM` | run each seed twice, compare the event logs | `1`/`0`, `true`/`false` | `Check` |
+//! | `SIM_CHECK_DETERMINISM` | run each seed twice, compare their events (hashed) | `1`/`0`, `true`/`false` | `Check` |
 //! | `SIM_VERBOSE` | print a summary line when a test passes | `1`/`0`, `true`/`false` | `Check` |
 //! | `SIM_SHRINK` | shrink a failing schedule (default on) | `1`/`0`, `true`/`false` | `Check` |
 //!

@@ -74,7 +74,10 @@
 //! - [`Runtime`], [`Builder`] and [`Strategy`]: running, configuring, replaying.
 //! - [`task`]: spawning, join handles, abort and cancel.
 //! - [`time`]: virtual sleeps, timeouts and intervals.
+//! - [`sync`]: locks, semaphores, events, channels and queues that report deadlocks.
 //! - [`rand`]: seeded randomness for the program under test.
+//! - [`buggify`]: seeded fault injection at sites the program marks.
+//! - [`trace`] and [`timeline`]: seeing a run, as `tracing` events or as a picture.
 //! - [`SimError`]: what a failed run reports.
 
 #![forbid(unsafe_code)]

@@ -3,8 +3,10 @@
 //! The runtime emits [`tracing`] events under the target `sim`: `spawn` (with the task's id,
 //! name and parent), `abort requested`, `finished` (with the outcome), `panicked` (with the
 //! message) and `clock advanced` at DEBUG; `poll`, `woken`, `timers fired` and the clock's jumps
-//! to the next timer at TRACE. Every poll of a task runs inside a `task` span carrying its id and
-//! name, so the program's own `tracing` events inside a task appear inside that span.
+//! to the next timer at TRACE. When a subscriber enables the `sim` target at DEBUG, every poll
+//! of a task runs inside a `task` span carrying its id and name, so the program's own `tracing`
+//! events inside a task appear inside that span (otherwise no span is made, to keep the step
+//! cheap).
 //!
 //! [`VirtualTime`] is a `tracing-subscriber` timer that stamps each line with the current
 //! run's virtual time; [`init`] installs a ready-made subscriber that uses it, as

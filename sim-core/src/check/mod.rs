@@ -19,10 +19,10 @@
 //! | `SIM_SEEDS` | how many seeds to run (overrides `seeds = N`) | integer >= 1 |
 //! | `SIM_SEED_START` | position of the first seed (to continue where another run stopped) | integer |
 //! | `SIM_SHARD` | run only shard `i` of `n`: positions `p` with `p % n == i - 1` | `i/n`, `1 <= i <= n` |
-//! | `SIM_STRATEGY` | the strategy (overrides the attribute) | `random`, `fifo`, `pct`, `pct:N` |
+//! | `SIM_STRATEGY` | the strategy (overrides the attribute) | `random`, `fifo`, `pct`, `pct:N`, `exhaustive`, `exhaustive:N` |
 //! | `SIM_JOBS` | run seeds on this many threads, one runtime each | integer >= 1 |
 //! | `SIM_SCHEDULE` | replay this schedule (needs `SIM_SEED`) | as printed, `v1:...` |
-//! | `SIM_CHECK_DETERMINISM` | run each seed twice and compare the event logs | `1`/`0`, `true`/`false` |
+//! | `SIM_CHECK_DETERMINISM` | run each seed twice and compare their events (hashed) | `1`/`0`, `true`/`false` |
 //! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
 //! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
 //! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
@@ -438,8 +438,9 @@ impl Check {
         self
     }
 
-    /// Run every seed twice and fail if the two runs' event logs differ, naming the first
-    /// difference: catches state that leaks between runs (globals, thread-locals) and other
+    /// Run every seed twice and fail if the two runs' events differ, naming the first
+    /// difference (the runs compare a hash per event; a seed whose hashes part is run twice
+    /// more with full logs, to show the two events): catches state that leaks between runs (globals, thread-locals) and other
     /// sources of nondeterminism.
     ///
     /// ```
@@ -808,7 +809,7 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        let horizon = if position == Some(0) { None } else { horizon };
+        let horizon = horizon_at(position, horizon);
         for point in 1..=self.max_schedules {
             match self.run_injected(position, seed, horizon, point, test) {
                 Ok(true) => continue,
@@ -942,11 +943,7 @@ impl Check {
         Fut::Output: TestOutput,
     {
         let Some(base) = &self.timeline else { return };
-        let horizon = if failure.position == Some(0) {
-            None
-        } else {
-            horizon
-        };
+        let horizon = horizon_at(failure.position, horizon);
         let caller = self.caller.unwrap_or(Location::caller());
         let mut rt = self
             .builder(failure.seed, horizon, None)
@@ -989,11 +986,7 @@ impl Check {
         if !signature.shrinkable() || failure.schedule.is_empty() {
             return;
         }
-        let horizon = if failure.position == Some(0) {
-            None
-        } else {
-            horizon
-        };
+        let horizon = horizon_at(failure.position, horizon);
         let (position, seed) = (failure.position, failure.seed);
         let attempt = |guide: Vec<GuideStep>| {
             let run = || self.run_seed(position, seed, horizon, Some(&guide), test);
@@ -1060,7 +1053,7 @@ impl Check {
                     break;
                 }
                 let (position, seed) = targets[index];
-                let horizon = if position == Some(0) { None } else { horizon };
+                let horizon = horizon_at(position, horizon);
                 match self.run_seed(position, seed, horizon, None, test) {
                     Ok(run) => {
                         steps += run.steps;
@@ -1364,4 +1357,10 @@ fn first_difference<T: PartialEq>(a: &[T], b: &[T], same_outcome: bool) -> Optio
 fn divergence_point(seed: u64, event: Option<&Event>) -> crate::error::RunPoint {
     let (step, time) = event.map_or((0, Duration::ZERO), |e| (e.step, e.time));
     crate::error::RunPoint { seed, step, time }
+}
+
+/// The PCT horizon a seed at `position` runs with: none for the first seed, which the checker
+/// learns the horizon from.
+fn horizon_at(position: Option<u64>, horizon: Option<u64>) -> Option<u64> {
+    if position == Some(0) { None } else { horizon }
 }

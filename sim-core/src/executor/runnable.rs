@@ -64,6 +64,11 @@ impl RunnableSet {
         self.slots[self.head + index]
     }
 
+    /// The index of task `id` in the set's order, if it is there (O(n); off the hot path).
+    pub(crate) fn position(&self, id: TaskId) -> Option<usize> {
+        self.slots[self.head..].iter().position(|r| r.id == id)
+    }
+
     /// Removes `ready` wherever it is, keeping the others' order (O(n); off the hot path).
     pub(crate) fn remove(&mut self, ready: Ready) {
         if let Some(at) = self.slots[self.head..].iter().position(|r| *r == ready) {

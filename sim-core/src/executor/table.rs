@@ -9,7 +9,8 @@
 //!
 //! An entry leaves the table when it is `Done` and no join handle can still take its output:
 //! at completion if every handle was dropped (detached), otherwise when the last handle takes
-//! the output or is dropped. A task usually has one handle; a task group keeps a second. So the table holds live tasks and unclaimed outputs, never history.
+//! the output or is dropped. A task usually has one handle; a task group keeps a second. So the
+//! table holds live tasks and unclaimed outputs, never history.
 
 use std::cell::RefCell;
 use std::panic::Location;

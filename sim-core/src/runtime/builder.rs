@@ -318,13 +318,12 @@ impl Builder {
 
     /// The number of decisions a run is expected to make, for [`Strategy::Pct`], which spreads
     /// its change points over them. The multi-seed checker sets it from earlier seeds.
-    #[allow(dead_code)] // used by the multi-seed checker
     pub(crate) fn horizon(mut self, decisions: u64) -> Builder {
         self.config.horizon = Some(decisions);
         self
     }
 
-    /// Follows `schedule` where it fits and makes the least disruptive choice elsewhere (the
+    /// Follows the guide `steps` where they fit and makes the least disruptive choice elsewhere (the
     /// shrinker's strategy); overrides the strategy.
     pub(crate) fn guide(mut self, steps: Vec<GuideStep>) -> Builder {
         self.config.guide = Some(steps);

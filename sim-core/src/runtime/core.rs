@@ -150,7 +150,7 @@ pub(crate) struct State {
     /// One hash per event, in order, when `hash_events` is on.
     event_hashes: Vec<u64>,
     callbacks: Callbacks,
-    /// Scratch buffers, kept to avoid allocating per step.
+    /// Scratch buffer for the wakers of timers firing together, kept to avoid allocating.
     due: Vec<Waker>,
 }
 
@@ -229,11 +229,9 @@ impl State {
             let runnable = self.tasks.runnable();
             let (stay, task) = match kind {
                 DecisionKind::Task => (
-                    self.last_polled.and_then(|last| {
-                        (0..runnable.len())
-                            .find(|&i| runnable.get(i) == last)
-                            .map(|i| i as u32)
-                    }),
+                    self.last_polled
+                        .and_then(|last| runnable.position(last.id))
+                        .map(|i| i as u32),
                     Some(runnable.get(decision).id),
                 ),
                 _ => (None, None),
@@ -631,7 +629,10 @@ impl Core {
             if !st.tasks.runnable().is_empty() {
                 let index = match st.tasks.runnable().len() {
                     1 => 0,
-                    options => match st.scheduler.pick_task(st.tasks.runnable()) {
+                    options => match st
+                        .scheduler
+                        .pick_task(st.tasks.runnable(), st.last_polled.map(|r| r.id))
+                    {
                         Ok(pick) => {
                             st.task_decisions += 1;
                             st.decide(DecisionKind::Task, pick, options)
@@ -639,9 +640,9 @@ impl Core {
                         Err(e) => return Err(st.replay_error(e)),
                     },
                 };
+                let chosen = st.tasks.runnable().get(index);
                 if st.steps >= st.config.max_steps {
-                    let ready = st.tasks.runnable().get(index);
-                    let next = st.tasks.info(ready.key);
+                    let next = st.tasks.info(chosen.key);
                     let max_steps = st.config.max_steps;
                     return Err(SimError::StepLimit(StepLimit {
                         at: st.at(),
@@ -650,7 +651,6 @@ impl Core {
                     }));
                 }
                 st.steps += 1;
-                let chosen = st.tasks.runnable().get(index);
                 if let Some(last) = st.last_polled
                     && last != chosen
                     && st
@@ -661,7 +661,6 @@ impl Core {
                     st.preemptions += 1;
                 }
                 st.last_polled = Some(chosen);
-                st.scheduler.on_step(chosen.id);
                 let (ready, entry) = st.tasks.start(index);
                 // The task is current while its future is polled or dropped, so its own code
                 // and destructors see their task id.
@@ -774,7 +773,7 @@ impl Core {
             cell.as_mut()
                 .poll_task(&mut Context::from_waker(&waker), ready.id)
         });
-        if started.is_some() {
+        if let Some(started) = started {
             self.note_poll(ready, started);
         }
         if let TaskPoll::Pending = result {
@@ -801,8 +800,7 @@ impl Core {
     }
 
     /// In debug mode, notes a poll that took longer than the threshold.
-    pub(crate) fn note_poll(&self, ready: Ready, started: Option<std::time::Instant>) {
-        let Some(started) = started else { return };
+    pub(crate) fn note_poll(&self, ready: Ready, started: std::time::Instant) {
         let took = started.elapsed();
         let mut st = self.state.borrow_mut();
         if st.config.debug.is_some_and(|threshold| took > threshold) {

@@ -37,8 +37,8 @@ pub struct DebugReport {
     pub leaked: Vec<TaskInfo>,
     /// Polls slower (in wall-clock time) than the threshold.
     pub slow_polls: Vec<SlowPoll>,
-    /// Panics nobody observed that did not fail the run (`UnobservedPanic::Ignore`), with
-    /// whether the handle was dropped after the task finished (`true`) or before.
+    /// Panics nobody observed that did not fail the run (`UnobservedPanic::Ignore`): the task
+    /// and its panic message.
     pub ignored_panics: Vec<(TaskInfo, String)>,
 }
 

@@ -123,7 +123,7 @@ impl Runtime {
                     let polled = core.in_task_span(ready, || {
                         catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
                     });
-                    if started.is_some() {
+                    if let Some(started) = started {
                         core.note_poll(ready, started);
                     }
                     match polled {

@@ -2,12 +2,16 @@
 //! and tied timers fire in the order they were armed.
 
 use super::{DecisionKind, ReplayError, Scheduler};
-use crate::executor::RunnableSet;
+use crate::executor::{RunnableSet, TaskId};
 
 pub(crate) struct Fifo;
 
 impl Scheduler for Fifo {
-    fn pick_task(&mut self, _runnable: &RunnableSet) -> Result<usize, ReplayError> {
+    fn pick_task(
+        &mut self,
+        _runnable: &RunnableSet,
+        _last: Option<TaskId>,
+    ) -> Result<usize, ReplayError> {
         Ok(0)
     }
 

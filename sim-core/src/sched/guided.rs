@@ -24,16 +24,11 @@ pub(crate) enum GuideStep {
 pub(crate) struct Guided {
     steps: Vec<GuideStep>,
     next: usize,
-    last: Option<TaskId>,
 }
 
 impl Guided {
     pub(crate) fn new(steps: Vec<GuideStep>) -> Guided {
-        Guided {
-            steps,
-            next: 0,
-            last: None,
-        }
+        Guided { steps, next: 0 }
     }
 
     fn take(&mut self) -> GuideStep {
@@ -47,22 +42,18 @@ impl Guided {
     }
 }
 
-fn position(runnable: &RunnableSet, task: TaskId) -> Option<usize> {
-    (0..runnable.len()).find(|&i| runnable.get(i).id == task)
-}
-
 impl Scheduler for Guided {
-    fn on_step(&mut self, task: TaskId) {
-        self.last = Some(task);
-    }
-
-    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError> {
+    fn pick_task(
+        &mut self,
+        runnable: &RunnableSet,
+        last: Option<TaskId>,
+    ) -> Result<usize, ReplayError> {
         let wanted = match self.take() {
-            GuideStep::Task(task) => position(runnable, task),
+            GuideStep::Task(task) => runnable.position(task),
             GuideStep::Index(i) => Some(i as usize).filter(|&i| i < runnable.len()),
             GuideStep::Default => None,
         };
-        let stay = || self.last.and_then(|last| position(runnable, last));
+        let stay = || last.and_then(|last| runnable.position(last));
         Ok(wanted.or_else(stay).unwrap_or(0))
     }
 

@@ -1,7 +1,10 @@
 //! Scheduling: the strategies that make every choice of a run, and the record of those choices.
 //!
-//! The seam is the [`Scheduler`] trait: the runtime asks it which runnable task to poll next and
-//! which of several timers due at the same instant fires next, and nothing else. Each strategy
+//! The seam is the [`Scheduler`] trait: the runtime asks it which runnable task to poll next,
+//! and for every other choice a run makes (which of several timers due at the same instant
+//! fires next, whether chaos mode makes a ready operation yield, which `select!` branch goes
+//! first); it also tells it of each spawn and asks it at the end whether the run used up what
+//! it expected (a replayed schedule). Each strategy
 //! is one file. The runtime, not the strategy, records each decision into the [`Schedule`], and
 //! only asks when there is a real choice (two or more options), so a strategy never sees, and a
 //! schedule never stores, a forced step.
@@ -24,8 +27,9 @@ use crate::executor::{RunnableSet, TaskId};
 
 /// How a run makes its scheduling choices.
 ///
-/// The strategy decides which runnable task is polled next and, when several timers are due at
-/// the same virtual instant, the order they fire in. Every choice is recorded; see
+/// The strategy decides which runnable task is polled next and every other choice of the run
+/// (the order of timers due at the same virtual instant, chaos mode's yields, the first
+/// `select!` branch). Every choice is recorded; see
 /// [`Runtime::schedule`](crate::Runtime::schedule).
 ///
 /// As text (the `SIM_STRATEGY` variable, [`FromStr`]): `random`, `fifo`, `pct` (depth 3),
@@ -224,11 +228,13 @@ pub(crate) trait Scheduler {
     /// A task was spawned (strategies that rank tasks assign its rank here).
     fn on_spawn(&mut self, _id: TaskId) {}
 
-    /// A task is about to be polled (or cancelled): every step, decision or not.
-    fn on_step(&mut self, _task: TaskId) {}
-
-    /// Index into `runnable` (in its iteration order) of the task to poll next.
-    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError>;
+    /// Index into `runnable` (in its iteration order) of the task to poll next; `last` is the
+    /// task polled at the previous step.
+    fn pick_task(
+        &mut self,
+        runnable: &RunnableSet,
+        last: Option<TaskId>,
+    ) -> Result<usize, ReplayError>;
 
     /// Any other choice, among `options` (at least two): which of several tied timers fires
     /// next (in arming order), whether a ready operation yields in chaos mode (0 = proceeds,

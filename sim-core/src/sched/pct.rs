@@ -82,7 +82,11 @@ impl Scheduler for Pct {
         self.priorities[index] = HIGH_BAND | self.rng.next_u64();
     }
 
-    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError> {
+    fn pick_task(
+        &mut self,
+        runnable: &RunnableSet,
+        _last: Option<TaskId>,
+    ) -> Result<usize, ReplayError> {
         let decision = self.decisions;
         self.decisions += 1;
         let mut best = self.highest(runnable);

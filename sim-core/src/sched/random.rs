@@ -2,7 +2,7 @@
 
 use super::rng::{SimRng, Stream};
 use super::{DecisionKind, ReplayError, Scheduler};
-use crate::executor::RunnableSet;
+use crate::executor::{RunnableSet, TaskId};
 
 pub(crate) struct Random {
     rng: SimRng,
@@ -17,7 +17,11 @@ impl Random {
 }
 
 impl Scheduler for Random {
-    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError> {
+    fn pick_task(
+        &mut self,
+        runnable: &RunnableSet,
+        _last: Option<TaskId>,
+    ) -> Result<usize, ReplayError> {
         Ok(self.rng.below(runnable.len() as u32) as usize)
     }
 

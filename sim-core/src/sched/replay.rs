@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::{DecisionKind, Schedule, Scheduler};
-use crate::executor::RunnableSet;
+use crate::executor::{RunnableSet, TaskId};
 
 pub(crate) struct Replay {
     schedule: Schedule,
@@ -42,7 +42,11 @@ impl Replay {
 }
 
 impl Scheduler for Replay {
-    fn pick_task(&mut self, runnable: &RunnableSet) -> Result<usize, ReplayError> {
+    fn pick_task(
+        &mut self,
+        runnable: &RunnableSet,
+        _last: Option<TaskId>,
+    ) -> Result<usize, ReplayError> {
         self.take(DecisionKind::Task, runnable.len())
     }
 
