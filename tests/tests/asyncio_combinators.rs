@@ -11,7 +11,7 @@ use futures::StreamExt;
 use sim::task::TaskGroup;
 use sim::time::{Duration, sleep, timeout};
 use sim::{Builder, ReturnWhen, Strategy};
-use support::{DropCounter, Log, secs};
+use support::{DropCounter, Log, fifo, random, secs};
 
 /// Runs `program` under 100 Random seeds and under Fifo.
 fn every_schedule<F, Fut>(program: F)
@@ -20,17 +20,9 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     for seed in 0..100 {
-        Builder::new()
-            .seed(seed)
-            .build()
-            .block_on(program())
-            .unwrap();
+        random(seed).block_on(program()).unwrap();
     }
-    Builder::new()
-        .strategy(Strategy::Fifo)
-        .build()
-        .block_on(program())
-        .unwrap();
+    fifo().block_on(program()).unwrap();
 }
 
 #[test]
@@ -295,16 +287,14 @@ fn task_group_cancels_siblings_on_a_failure_and_collects_the_errors() {
             [secs(1)],
             "the long sibling was cancelled at the failure"
         );
-        assert!(sim::time::elapsed() < secs(2));
+        assert_eq!(sim::time::elapsed(), secs(1));
     });
 }
 
 #[test]
 fn task_group_reports_every_child_that_failed() {
     // Under Fifo both children run at t=1s before the group reacts: both failures appear.
-    let messages = Builder::new()
-        .strategy(Strategy::Fifo)
-        .build()
+    let messages = fifo()
         .block_on(failing_group(DropCounter::default()))
         .unwrap();
     assert_eq!(messages, ["one", "two"]);
@@ -399,17 +389,8 @@ fn blocking_jobs_never_exceed_the_pool_and_finish_on_time() {
         for seed in 0..30 {
             let mut rt = Builder::new().seed(seed).blocking_threads(threads).build();
             rt.block_on(async move {
-                let running = Rc::new(RefCell::new((0usize, 0usize)));
                 let jobs: Vec<_> = (0..7)
-                    .map(|_| {
-                        let running = Rc::clone(&running);
-                        sim::task::spawn_blocking(secs(1), move || {
-                            let mut r = running.borrow_mut();
-                            r.0 += 1;
-                            r.1 = r.1.max(r.0);
-                            sim::time::elapsed()
-                        })
-                    })
+                    .map(|_| sim::task::spawn_blocking(secs(1), sim::time::elapsed))
                     .collect();
                 let mut starts = Vec::new();
                 for j in jobs {
@@ -430,7 +411,7 @@ fn blocking_jobs_never_exceed_the_pool_and_finish_on_time() {
 #[test]
 fn select_is_decided_by_the_seed_and_replays() {
     let pick = |seed: u64| {
-        let mut rt = Builder::new().seed(seed).build();
+        let mut rt = random(seed);
         let branch = rt
             .block_on(async {
                 sim::select! {

@@ -92,7 +92,12 @@ fn ignored_panics_are_reported() {
 
 #[test]
 fn without_debug_mode_nothing_is_measured() {
-    let mut rt = Builder::new().build();
+    // A threshold far below the poll's 5 ms, then debug mode turned off: were polls still
+    // measured, this one would be reported.
+    let mut rt = Builder::new()
+        .slow_poll_threshold(Duration::from_millis(1))
+        .debug(false)
+        .build();
     rt.block_on(async {
         std::thread::sleep(std::time::Duration::from_millis(5));
     })

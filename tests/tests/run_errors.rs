@@ -142,6 +142,7 @@ fn a_lock_order_deadlock_reads_as_a_cycle_naming_tasks_and_locks() {
     assert_eq!(d.cycle.len(), 2, "{err}");
     let ids: Vec<u64> = d.cycle.iter().map(|t| t.as_u64()).collect();
     assert_eq!(ids, [1, 2], "tasks a (#1) and b (#2)");
+    assert_eq!(d.waits.len(), 2, "{err}");
     for wait in &d.waits {
         assert!(
             wait.resource

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use sim::sync::{Queue, QueueFull, mpsc, oneshot};
 use sim::task::yield_now;
 use sim::time::{Duration, elapsed, sleep, timeout};
-use support::{finished_or_cancelled, on_every_schedule, secs, yield_until};
+use support::{finished_or_cancelled, on_every_schedule, panic_message, secs, yield_until};
 
 const SEEDS: u64 = 200;
 
@@ -565,13 +565,8 @@ fn queue_task_done_more_than_puts_panics() {
     q.task_done();
     q.task_done();
     let err = catch_unwind(AssertUnwindSafe(|| q.task_done())).unwrap_err();
-    let msg = err
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| err.downcast_ref::<String>().cloned())
-        .unwrap();
     assert_eq!(
-        msg,
+        panic_message(err),
         "Queue::task_done called more times than items were put"
     );
     // The queue is still usable after the panic.
@@ -757,7 +752,11 @@ fn queue_put_cancelled_at_handoff_instant_counts_item_once() {
             q.task_done();
         }
         q.join().await;
-        assert!(catch_unwind(AssertUnwindSafe(|| q.task_done())).is_err());
+        let err = catch_unwind(AssertUnwindSafe(|| q.task_done())).unwrap_err();
+        assert_eq!(
+            panic_message(err),
+            "Queue::task_done called more times than items were put"
+        );
         gotten
     });
     let random = &outcomes[..2 * SEEDS as usize];

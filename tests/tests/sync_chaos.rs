@@ -53,7 +53,10 @@ fn chaos_exposes_a_check_then_act_race_and_replays_it() {
     );
 
     let mut first = Builder::new().seed(failing).chaos(true).build();
-    assert!(first.block_on(check_then_take()).is_err());
+    assert!(matches!(
+        first.block_on(check_then_take()),
+        Err(SimError::Deadlock(_))
+    ));
     let schedule = first.schedule();
     let mut replay = Builder::new()
         .seed(failing)
@@ -61,7 +64,10 @@ fn chaos_exposes_a_check_then_act_race_and_replays_it() {
         .strategy(Strategy::Replay(schedule.clone()))
         .build();
     assert!(
-        replay.block_on(check_then_take()).is_err(),
+        matches!(
+            replay.block_on(check_then_take()),
+            Err(SimError::Deadlock(_))
+        ),
         "the chaos decisions replay"
     );
     assert_eq!(replay.schedule(), schedule);

@@ -13,7 +13,7 @@ use sim::sync::{Mutex, RwLock, Semaphore};
 use sim::task::yield_now;
 use sim::time::{Duration, elapsed, sleep, timeout};
 use sim::{Builder, Strategy};
-use support::{on_every_schedule, secs, yield_until};
+use support::{fifo, on_every_schedule, random, secs, yield_until};
 
 const SEEDS: u64 = 200;
 
@@ -28,7 +28,7 @@ async fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
 
 #[test]
 fn mutex_fifo_fairness_known_arrival_order_under_fifo() {
-    let mut rt = Builder::new().strategy(Strategy::Fifo).build();
+    let mut rt = fifo();
     rt.block_on(async {
         let m = Rc::new(Mutex::new(Vec::new()));
         let guard = m.lock().await;
@@ -140,7 +140,7 @@ fn mutex_counter_without_lock_loses_updates_on_some_seed() {
     // The control for the test above: the same read-yield-write without the lock does lose
     // updates on some seed, so the seeds really interleave the critical sections.
     let lost = (0..SEEDS).any(|seed| {
-        let mut rt = Builder::new().seed(seed).strategy(Strategy::Random).build();
+        let mut rt = random(seed);
         rt.block_on(async {
             let counter = Rc::new(Cell::new(0u32));
             let tasks: Vec<_> = (0..4)
@@ -471,7 +471,7 @@ fn rwlock_cancelled_waiting_writer_lets_readers_behind_it_through() {
 
 #[test]
 fn semaphore_fifo_fairness_known_arrival_order_under_fifo() {
-    let mut rt = Builder::new().strategy(Strategy::Fifo).build();
+    let mut rt = fifo();
     rt.block_on(async {
         let sem = Rc::new(Semaphore::new(0));
         let order = Rc::new(RefCell::new(Vec::new()));

@@ -20,10 +20,6 @@ impl Log {
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut self.0.borrow_mut())
     }
-
-    pub fn snapshot(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
 }
 
 /// Counts drops, to prove that a future was really dropped (and when).
@@ -65,6 +61,17 @@ pub fn fifo() -> Runtime {
 
 pub fn random(seed: u64) -> Runtime {
     Builder::new().seed(seed).strategy(Strategy::Random).build()
+}
+
+/// The message of a caught panic (a `&str` or a `String` payload).
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .expect("a string panic payload"),
+    }
 }
 
 pub fn secs(s: u64) -> Duration {
