@@ -54,8 +54,6 @@ pub struct Figure {
     pub name: &'static str,
     /// Median over the rounds.
     pub median_ns: f64,
-    /// Fastest round.
-    pub min_ns: f64,
 }
 
 /// Runs `peers` interleaved and returns their figures, in the order given.
@@ -64,10 +62,15 @@ pub fn measure(mut peers: Vec<Peer>, settings: Settings) -> Vec<Figure> {
     let reps: Vec<u64> = peers
         .iter_mut()
         .map(|p| {
+            black_box((p.run)()); // warm-up: the first run pays for cold caches and allocations
             let started = Instant::now();
             black_box((p.run)());
             let once = started.elapsed().max(Duration::from_nanos(1));
-            (settings.sample.as_nanos() / once.as_nanos()).clamp(1, 1 << 20) as u64
+            settings
+                .sample
+                .as_nanos()
+                .div_ceil(once.as_nanos())
+                .clamp(1, 1 << 20) as u64
         })
         .collect();
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(settings.rounds); peers.len()];
@@ -93,7 +96,6 @@ pub fn measure(mut peers: Vec<Peer>, settings: Settings) -> Vec<Figure> {
             Figure {
                 name: p.name,
                 median_ns: s[s.len() / 2],
-                min_ns: s[0],
             }
         })
         .collect()

@@ -5,24 +5,23 @@
 
 use std::future::pending;
 
-/// Peak resident set size of this process so far, in KiB (Linux: `VmHWM`).
-fn peak_rss_kib() -> u64 {
+/// A `/proc/self/status` figure of this process, in KiB (Linux): `VmHWM` (peak resident set
+/// size so far) or `VmRSS` (resident set size now).
+fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("a VmHWM line")
+        .unwrap_or_else(|| panic!("a {field} line"))
 }
 
-/// Resident set size now, in KiB (`VmRSS`).
+fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM")
+}
+
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("a VmRSS line")
+    status_kib("VmRSS")
 }
 
 fn main() {

@@ -49,7 +49,7 @@ struct Args {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "error: {problem}\nusage: peers [--quick] [--only WORKLOAD|scaling] [--docs FILE] [--svg FILE]\n       peers profile WORKLOAD PEER REPS"
+        "error: {problem}\nusage: peers [--quick] [--only WORKLOAD|scaling] [--docs FILE] [--svg FILE]\n       peers profile WORKLOAD PEER REPS\n         WORKLOAD: a table's workload or scaling_yields (10k tasks)\n         PEER: a column name (\"sim Random\", tokio, ...) or sim, sim_fifo, local_pool"
     );
     std::process::exit(2);
 }
@@ -137,6 +137,8 @@ fn workloads() -> Vec<Workload> {
             what: "timers, per timer with its task (1000 random deadlines up to 10 s)",
             peers: || {
                 let d = timers::deadlines(TIMERS);
+                #[cfg(madsim)]
+                let d3 = d.clone();
                 let (d1, d2) = (d.clone(), d.clone());
                 #[cfg_attr(not(madsim), allow(unused_mut))] // madsim is pushed under its cfg
                 let mut peers = vec![
@@ -145,10 +147,7 @@ fn workloads() -> Vec<Workload> {
                     Peer::new("tokio", move || timers::tokio(&d2)),
                 ];
                 #[cfg(madsim)]
-                {
-                    let d3 = timers::deadlines(TIMERS);
-                    peers.push(Peer::new("madsim", move || timers::madsim(&d3)));
-                }
+                peers.push(Peer::new("madsim", move || timers::madsim(&d3)));
                 peers
             },
         },

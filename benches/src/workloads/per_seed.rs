@@ -3,8 +3,6 @@
 
 use std::cell::Cell;
 
-use super::tokio_rt;
-
 /// Tasks in the small test.
 pub const TASKS: usize = 10;
 /// Yields per task.
@@ -74,30 +72,15 @@ pub fn sim_check(seeds: u64) -> u64 {
     seeds
 }
 
-/// sim, `Fifo`.
+/// sim, `Fifo` (the same run as the yield-storm workload at this size).
 pub fn sim_fifo() -> u64 {
-    super::sim_rt(sim::Strategy::Fifo)
-        .block_on(sim_test())
-        .expect("run succeeded");
+    super::yields::sim(sim::Strategy::Fifo, TASKS, YIELDS);
     1
 }
 
 /// tokio, current thread, paused time (tokio's own order, close to FIFO).
 pub fn tokio() -> u64 {
-    tokio_rt().block_on(async {
-        let tasks: Vec<_> = (0..TASKS)
-            .map(|_| {
-                tokio::spawn(async {
-                    for _ in 0..YIELDS {
-                        tokio::task::yield_now().await;
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("task returned");
-        }
-    });
+    super::yields::tokio(TASKS, YIELDS);
     1
 }
 
