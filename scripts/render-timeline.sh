@@ -2,7 +2,7 @@
 # Draws the timeline of a failing run and renders it to a PNG.
 #
 # 1. Runs sim-core/examples/timeline.rs: a lost update among a few named tasks, found under
-#    some seed and replayed with the event log on. It writes
+#    some seed by a search that records every run's events. It writes
 #    target/timeline/lost_update.json (Chrome trace: open in ui.perfetto.dev or chrome://tracing),
 #    target/timeline/lost_update.svg and target/timeline/lost_update.html.
 # 2. If chromium is installed, renders the HTML page headless to target/timeline/lost_update.png

@@ -3,7 +3,7 @@
 //! Three workers each add 1 to a shared counter twice, reading it, yielding, then writing back
 //! what they read plus one; a heartbeat task ticks every millisecond until main aborts it. When
 //! two workers interleave between read and write, an increment is lost and main's assertion
-//! fails. The example searches seeds for such a run, replays it with the event log on, and
+//! fails. The example searches seeds for such a run, with the event log on, and
 //! writes its timeline with the failing step marked.
 //!
 //! Run: `cargo run -p sim-core --example timeline [-- OUT]`. It writes `OUT.json` (a Chrome
