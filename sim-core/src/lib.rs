@@ -76,7 +76,7 @@
 //! - [`time`]: virtual sleeps, timeouts and intervals.
 //! - [`sync`]: locks, semaphores, events, channels and queues that report deadlocks.
 //! - [`rand`]: seeded randomness for the program under test.
-//! - [`buggify`]: seeded fault injection at sites the program marks.
+//! - [`buggify`](mod@buggify): seeded fault injection at sites the program marks.
 //! - [`trace`] and [`timeline`]: seeing a run, as `tracing` events or as a picture.
 //! - [`SimError`]: what a failed run reports.
 
