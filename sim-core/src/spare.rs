@@ -2,9 +2,12 @@
 //! its buffers for the next one built on the same thread (a multi-seed check builds a runtime
 //! per seed, and allocating the same buffers again for every seed is what this saves).
 //!
-//! Invariant: only empty buffers go in (no task, waker or name of a finished run), so what the
-//! next runtime takes is indistinguishable from freshly allocated buffers, except for its
-//! capacity. A slot holds one set of buffers; a second one offered while it is full is dropped.
+//! Invariant: only empty buffers go in (no task, future, output or name of a finished run), so
+//! what the next runtime takes behaves like freshly allocated buffers, except for its capacity.
+//! The one thing kept is the task table's per-slot wakers: each is renewed for the next task in
+//! its slot only when nothing else holds it, so a kept waker can never wake a task of another
+//! run (see `TaskWaker::renew`). A slot holds one set of buffers; a second one offered while it
+//! is full is dropped.
 
 use std::cell::RefCell;
 use std::thread::LocalKey;

@@ -66,11 +66,21 @@ pub(crate) struct TaskEntry {
 /// removed, until a new task takes the slot, so a report can still name a task that just
 /// left the table.
 pub(crate) struct Cold {
-    pub(crate) id: TaskId,
     /// Shared, so the `block_on` future's name costs no allocation per run (see
     /// [`main_name`]).
     pub(crate) name: Option<Rc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The waker of the slot's latest task, which also names that task. The next task in
+    /// the slot reuses it when nothing else holds it (see [`TaskWaker::renew`]), so spawning
+    /// allocates once (the task's cell), not twice; the table keeps these across runs.
+    waker: Arc<TaskWaker>,
+}
+
+impl Cold {
+    /// The task this slot describes: the latest one to take it.
+    fn id(&self) -> TaskId {
+        self.waker.task().id
+    }
 }
 
 /// Every live task, and which of them are runnable.
@@ -104,6 +114,8 @@ pub(crate) fn main_name() -> Rc<str> {
 /// most a few hundred KiB.
 struct Spare {
     slab: Slab<TaskEntry>,
+    /// Kept with their wakers (names cleared): each waker is renewed for a task of the next
+    /// table or, if something still holds it, replaced.
     cold: Vec<Cold>,
     runnable: RunnableSet,
 }
@@ -130,7 +142,8 @@ impl TaskTable {
             cold: Vec::with_capacity(Self::INITIAL),
             runnable: RunnableSet::with_capacity(Self::INITIAL),
         });
-        debug_assert!(slab.is_empty() && cold.is_empty() && runnable.is_empty());
+        debug_assert!(slab.is_empty() && runnable.is_empty());
+        debug_assert!(cold.iter().all(|c| c.name.is_none()));
         TaskTable {
             slab,
             cold,
@@ -155,23 +168,27 @@ impl TaskTable {
             claims: 1,
             abort_requested: false,
             cell: task.cell,
-            waker: Some(TaskWaker::waker(ready, inbox)),
+            waker: Some(match self.cold.get_mut(ready.key) {
+                Some(cold) => {
+                    cold.name = task.name;
+                    cold.spawned_at = task.spawned_at;
+                    TaskWaker::renew(&mut cold.waker, ready, inbox)
+                }
+                None => {
+                    debug_assert_eq!(self.cold.len(), ready.key, "slab keys are dense");
+                    let waker = TaskWaker::new(ready, inbox);
+                    self.cold.push(Cold {
+                        name: task.name,
+                        spawned_at: task.spawned_at,
+                        waker: Arc::clone(&waker),
+                    });
+                    Waker::from(waker)
+                }
+            }),
             join_waker: None,
             finished: 0,
             outcome: None,
         });
-        let cold = Cold {
-            id,
-            name: task.name,
-            spawned_at: task.spawned_at,
-        };
-        match self.cold.get_mut(ready.key) {
-            Some(slot) => *slot = cold,
-            None => {
-                debug_assert_eq!(self.cold.len(), ready.key, "slab keys are dense");
-                self.cold.push(cold);
-            }
-        }
         self.runnable.push(ready);
         ready
     }
@@ -260,7 +277,7 @@ impl TaskTable {
     pub(crate) fn info(&self, key: usize) -> TaskInfo {
         let cold = &self.cold[key];
         TaskInfo {
-            id: cold.id,
+            id: cold.id(),
             name: cold.name.as_deref().map(str::to_string),
             spawned_at: cold.spawned_at,
         }
@@ -268,7 +285,7 @@ impl TaskTable {
 
     /// The cold state of task `id`, if slot `key` still describes it.
     pub(crate) fn cold(&self, key: usize, id: TaskId) -> Option<&Cold> {
-        self.cold.get(key).filter(|c| c.id == id)
+        self.cold.get(key).filter(|c| c.id() == id)
     }
 
     /// Marks the task at `key` done, stamping its place in the completion order.
@@ -292,7 +309,9 @@ impl Drop for TaskTable {
             return; // the fields drop as usual
         }
         self.slab.clear(); // keys start from 0 again, as in a new slab
-        self.cold.clear();
+        for cold in &mut self.cold {
+            cold.name = None;
+        }
         self.runnable.clear();
         let spare = Spare {
             slab: std::mem::take(&mut self.slab),
@@ -312,5 +331,7 @@ mod tests {
     fn entry_size() {
         let entry = std::mem::size_of::<TaskEntry>();
         assert_eq!(entry, 64, "a task table entry must stay one cache line");
+        let cold = std::mem::size_of::<Cold>();
+        assert_eq!(cold, 32, "a slot's cold state: name, spawn site and waker");
     }
 }

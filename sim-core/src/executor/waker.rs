@@ -5,6 +5,11 @@
 //! set. A wake never touches the task table itself, so waking is safe from anywhere, including
 //! destructors that run while the runtime is busy.
 //!
+//! A waker's allocation outlives its task: the task table keeps it with the task's slot, and
+//! the next task to take the slot (in this run or a later one on the thread) reuses it if
+//! nothing else holds it, so spawning allocates once. One still held elsewhere is left alone
+//! and keeps naming its old task, whose wakes the table ignores.
+//!
 //! `std::task::Waker` must be `Send + Sync`, so a waker can reach another thread. A wake from
 //! a thread other than the one that created the runtime is delivered (nothing is lost and
 //! nothing undefined happens), but such a wake arrives at a moment no seed controls, so the run
@@ -264,11 +269,34 @@ pub(crate) struct TaskWaker {
 }
 
 impl TaskWaker {
-    pub(crate) fn waker(ready: Ready, inbox: &Arc<Inbox>) -> Waker {
-        Waker::from(Arc::new(TaskWaker {
+    /// A new waker for the task `ready` of `inbox`'s runtime.
+    pub(crate) fn new(ready: Ready, inbox: &Arc<Inbox>) -> Arc<TaskWaker> {
+        Arc::new(TaskWaker {
             ready,
             inbox: Arc::clone(inbox),
-        }))
+        })
+    }
+
+    /// The task this waker wakes.
+    pub(crate) fn task(&self) -> Ready {
+        self.ready
+    }
+
+    /// The waker for the task `ready`, reusing `slot` (the waker of a task that has left the
+    /// table) when nothing else holds it: no clone of it can then wake anything, so pointing
+    /// it at another task cannot misdirect a wake. Otherwise `slot` gets a new waker and the
+    /// old one keeps naming its old task, whose wakes the table ignores.
+    pub(crate) fn renew(slot: &mut Arc<TaskWaker>, ready: Ready, inbox: &Arc<Inbox>) -> Waker {
+        match Arc::get_mut(slot) {
+            Some(waker) => {
+                waker.ready = ready;
+                if !Arc::ptr_eq(&waker.inbox, inbox) {
+                    waker.inbox = Arc::clone(inbox);
+                }
+            }
+            None => *slot = TaskWaker::new(ready, inbox),
+        }
+        Waker::from(Arc::clone(slot))
     }
 }
 
@@ -339,6 +367,40 @@ mod tests {
         assert_eq!(drain(&outer), [1, 2, 3]);
         drop(outer_active);
         assert!(drain(&outer).is_empty());
+    }
+
+    #[test]
+    fn a_waker_nothing_holds_is_renewed_in_place_for_the_next_task() {
+        let inbox = Arc::new(Inbox::new());
+        let mut slot = TaskWaker::new(ready(1), &inbox);
+        let first = Arc::as_ptr(&slot);
+        let waker = TaskWaker::renew(&mut slot, ready(2), &inbox);
+        assert_eq!(Arc::as_ptr(&slot), first, "the allocation is reused");
+        waker.wake_by_ref();
+        assert_eq!(drain(&inbox), [2], "the renewed waker names the new task");
+        drop(waker);
+
+        // Another run's inbox: the waker follows the new runtime.
+        let next = Arc::new(Inbox::new());
+        TaskWaker::renew(&mut slot, ready(3), &next).wake();
+        assert_eq!(Arc::as_ptr(&slot), first);
+        assert!(drain(&inbox).is_empty());
+        assert_eq!(drain(&next), [3]);
+    }
+
+    #[test]
+    fn a_waker_still_held_is_not_renewed() {
+        let inbox = Arc::new(Inbox::new());
+        let mut slot = TaskWaker::new(ready(1), &inbox);
+        let kept = Waker::from(Arc::clone(&slot)); // e.g. left in a channel's waiter list
+        let renewed = TaskWaker::renew(&mut slot, ready(2), &inbox);
+        assert!(
+            !renewed.will_wake(&kept),
+            "a held waker keeps its own allocation"
+        );
+        kept.wake();
+        renewed.wake();
+        assert_eq!(drain(&inbox), [1, 2], "each wakes the task it was made for");
     }
 
     #[test]
