@@ -89,6 +89,9 @@ pub(crate) struct TaskTable {
     cold: Vec<Cold>,
     runnable: RunnableSet,
     next_id: u64,
+    /// How many slots this table has used (its highest key plus one): only their cold
+    /// entries can hold a name of this run. `cold` may be longer, kept from an earlier table.
+    slots_used: usize,
     completions: u64,
 }
 
@@ -143,12 +146,12 @@ impl TaskTable {
             runnable: RunnableSet::with_capacity(Self::INITIAL),
         });
         debug_assert!(slab.is_empty() && runnable.is_empty());
-        debug_assert!(cold.iter().all(|c| c.name.is_none()));
         TaskTable {
             slab,
             cold,
             runnable,
             next_id: 0,
+            slots_used: 0,
             completions: 0,
         }
     }
@@ -162,6 +165,7 @@ impl TaskTable {
             key: entry.key(),
             id,
         };
+        self.slots_used = self.slots_used.max(ready.key + 1);
         entry.insert(TaskEntry {
             id,
             phase: Phase::Queued,
@@ -309,7 +313,8 @@ impl Drop for TaskTable {
             return; // the fields drop as usual
         }
         self.slab.clear(); // keys start from 0 again, as in a new slab
-        for cold in &mut self.cold {
+        // Only the slots this table used: a thread's spare may have grown far larger.
+        for cold in &mut self.cold[..self.slots_used] {
             cold.name = None;
         }
         self.runnable.clear();
