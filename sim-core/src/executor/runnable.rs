@@ -18,6 +18,17 @@ pub(crate) struct Ready {
     pub(crate) id: TaskId,
 }
 
+#[cfg(test)]
+impl Ready {
+    /// Task `n` in slot `n`, for unit tests.
+    pub(crate) fn nth(n: u64) -> Ready {
+        Ready {
+            key: n as usize,
+            id: TaskId(n),
+        }
+    }
+}
+
 /// The runnable tasks, in the order described in the module docs.
 ///
 /// A vector read from `head` on: taking the front only moves `head`, so a pick costs one
@@ -111,13 +122,6 @@ mod tests {
 
     use super::*;
 
-    fn ready(n: u64) -> Ready {
-        Ready {
-            key: n as usize,
-            id: TaskId(n),
-        }
-    }
-
     fn ids(set: &RunnableSet) -> Vec<u64> {
         (0..set.len()).map(|i| set.get(i).id.0).collect()
     }
@@ -135,8 +139,8 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             if model.is_empty() || (x >> 33) % 3 != 0 {
-                set.push(ready(next));
-                model.push_back(ready(next));
+                set.push(Ready::nth(next));
+                model.push_back(Ready::nth(next));
                 next += 1;
             } else {
                 let index = (x >> 40) as usize % model.len();
@@ -151,12 +155,12 @@ mod tests {
     fn remove_keeps_the_order_of_the_rest() {
         let mut set = RunnableSet::default();
         for n in 0..5 {
-            set.push(ready(n));
+            set.push(Ready::nth(n));
         }
         set.take(0);
-        set.remove(ready(3));
+        set.remove(Ready::nth(3));
         assert_eq!(ids(&set), [1, 2, 4]);
-        set.remove(ready(9));
+        set.remove(Ready::nth(9));
         assert_eq!(ids(&set), [1, 2, 4]);
     }
 }

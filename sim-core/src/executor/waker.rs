@@ -314,13 +314,6 @@ impl Wake for TaskWaker {
 mod tests {
     use super::*;
 
-    fn ready(n: u64) -> Ready {
-        Ready {
-            key: n as usize,
-            id: TaskId(n),
-        }
-    }
-
     fn drain(inbox: &Inbox) -> Vec<u64> {
         let mut out = Vec::new();
         inbox.drain_into(&mut out);
@@ -330,14 +323,14 @@ mod tests {
     #[test]
     fn wakes_keep_their_order_across_both_queues() {
         let inbox = Arc::new(Inbox::new());
-        inbox.push(ready(1)); // not active: the locked queue
+        inbox.push(Ready::nth(1)); // not active: the locked queue
         let active = inbox.activate();
-        inbox.push(ready(2)); // active: the local queue
-        inbox.push(ready(3));
+        inbox.push(Ready::nth(2)); // active: the local queue
+        inbox.push(Ready::nth(3));
         assert_eq!(drain(&inbox), [1, 2, 3]);
-        inbox.push(ready(4));
+        inbox.push(Ready::nth(4));
         drop(active); // left-over local wakes move to the locked queue
-        inbox.push(ready(5));
+        inbox.push(Ready::nth(5));
         assert_eq!(drain(&inbox), [4, 5]);
         assert!(drain(&inbox).is_empty());
     }
@@ -348,7 +341,7 @@ mod tests {
         let _active = inbox.activate();
         let n = LOCAL_CAPACITY as u64 * 2 + 5;
         for i in 0..n {
-            inbox.push(ready(i));
+            inbox.push(Ready::nth(i));
         }
         assert_eq!(drain(&inbox), (0..n).collect::<Vec<_>>());
     }
@@ -357,12 +350,12 @@ mod tests {
     fn a_second_activation_leaves_the_first_in_place() {
         let (outer, inner) = (Arc::new(Inbox::new()), Arc::new(Inbox::new()));
         let outer_active = outer.activate();
-        outer.push(ready(1));
+        outer.push(Ready::nth(1));
         let inner_active = inner.activate();
-        outer.push(ready(2)); // outer stays the active inbox
-        inner.push(ready(10));
+        outer.push(Ready::nth(2)); // outer stays the active inbox
+        inner.push(Ready::nth(10));
         drop(inner_active);
-        outer.push(ready(3));
+        outer.push(Ready::nth(3));
         assert_eq!(drain(&inner), [10]);
         assert_eq!(drain(&outer), [1, 2, 3]);
         drop(outer_active);
@@ -372,9 +365,9 @@ mod tests {
     #[test]
     fn a_waker_nothing_holds_is_renewed_in_place_for_the_next_task() {
         let inbox = Arc::new(Inbox::new());
-        let mut slot = TaskWaker::new(ready(1), &inbox);
+        let mut slot = TaskWaker::new(Ready::nth(1), &inbox);
         let first = Arc::as_ptr(&slot);
-        let waker = TaskWaker::renew(&mut slot, ready(2), &inbox);
+        let waker = TaskWaker::renew(&mut slot, Ready::nth(2), &inbox);
         assert_eq!(Arc::as_ptr(&slot), first, "the allocation is reused");
         waker.wake_by_ref();
         assert_eq!(drain(&inbox), [2], "the renewed waker names the new task");
@@ -382,7 +375,7 @@ mod tests {
 
         // Another run's inbox: the waker follows the new runtime.
         let next = Arc::new(Inbox::new());
-        TaskWaker::renew(&mut slot, ready(3), &next).wake();
+        TaskWaker::renew(&mut slot, Ready::nth(3), &next).wake();
         assert_eq!(Arc::as_ptr(&slot), first);
         assert!(drain(&inbox).is_empty());
         assert_eq!(drain(&next), [3]);
@@ -391,9 +384,9 @@ mod tests {
     #[test]
     fn a_waker_still_held_is_not_renewed() {
         let inbox = Arc::new(Inbox::new());
-        let mut slot = TaskWaker::new(ready(1), &inbox);
+        let mut slot = TaskWaker::new(Ready::nth(1), &inbox);
         let kept = Waker::from(Arc::clone(&slot)); // e.g. left in a channel's waiter list
-        let renewed = TaskWaker::renew(&mut slot, ready(2), &inbox);
+        let renewed = TaskWaker::renew(&mut slot, Ready::nth(2), &inbox);
         assert!(
             !renewed.will_wake(&kept),
             "a held waker keeps its own allocation"
@@ -407,9 +400,9 @@ mod tests {
     fn a_wake_from_another_thread_is_delivered_and_recorded() {
         let inbox = Arc::new(Inbox::new());
         let _active = inbox.activate();
-        inbox.push(ready(1));
+        inbox.push(Ready::nth(1));
         let remote = Arc::clone(&inbox);
-        std::thread::spawn(move || remote.push(ready(2)))
+        std::thread::spawn(move || remote.push(Ready::nth(2)))
             .join()
             .unwrap();
         assert_eq!(drain(&inbox), [2, 1], "the locked queue drains first");
