@@ -5,6 +5,9 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
+mod support;
+use support::report_line;
+
 /// Tests that are only run by the subprocess tests below, never by a plain `cargo test`.
 mod fixtures {
     use std::cell::Cell;
@@ -79,16 +82,6 @@ fn run_fixture(test: &str, vars: &[(&str, &str)]) -> (bool, String) {
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
-}
-
-/// The value of a report line such as `  replay:   ...`.
-fn report_line<'a>(report: &'a str, key: &str) -> &'a str {
-    let prefix = format!("  {key}:");
-    report
-        .lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("no `{key}` line in:\n{report}"))
-        .trim()
 }
 
 /// Splits `A=1 B='x' cargo test -p pkg -- name --exact` into variables and libtest arguments.

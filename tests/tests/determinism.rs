@@ -173,8 +173,9 @@ fn seeded_randomness_is_reproducible_and_does_not_shift_the_schedule() {
     );
 }
 
-/// Seeds run on two threads add up to the same summary as on one: the same seeds, the same
-/// steps, the same number of distinct schedules.
+/// Seeds run on two threads add up to the same summary as on one: the same steps and the same
+/// number of distinct schedules. (The seeds themselves are compared from the command line, in
+/// `check_cli.rs`; `SIM_JOBS` in the environment would override both job counts here.)
 #[test]
 fn a_check_on_two_threads_sums_up_like_one_on_one() {
     let test = || async {
@@ -194,10 +195,9 @@ fn a_check_on_two_threads_sums_up_like_one_on_one() {
     let check = || sim::check::Check::new().name("jobs").seeds(300);
     let one = check().jobs(1).run(test);
     let two = check().jobs(2).run(test);
-    assert_eq!(one.seeds_run, 300);
     assert!(one.distinct_schedules > 100, "{one:?}");
     assert_eq!(
-        (one.seeds_run, one.steps, one.distinct_schedules),
-        (two.seeds_run, two.steps, two.distinct_schedules)
+        (one.steps, one.distinct_schedules),
+        (two.steps, two.distinct_schedules)
     );
 }

@@ -160,19 +160,20 @@ fn the_determinism_check_shows_the_events_where_runs_part() {
             }
         });
     let report = result.unwrap_err().to_string();
-    let line = |prefix: &str| {
+    // The failure's own lines, indented deeper than the report's: what follows `key`.
+    let value = |key: &str| {
         report
             .lines()
-            .find(|l| l.trim_start().starts_with(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{report}"))
-            .to_string()
+            .find_map(|l| l.trim_start().strip_prefix(key))
+            .unwrap_or_else(|| panic!("no `{key}` line in:\n{report}"))
+            .trim()
     };
-    let (first, second) = (line("first run:"), line("second run:"));
+    let (first, second) = (value("first run:"), value("second run:"));
     // The message for runs whose events agree at the index must not be the one shown here.
     assert!(!second.contains("did not differ again"), "{report}");
-    assert_ne!(
-        first.trim_start_matches(|c: char| c != ':'),
-        second.trim_start_matches(|c: char| c != ':'),
-        "{report}"
+    assert_ne!(first, second, "{report}");
+    assert!(
+        second.contains("Spawned"),
+        "the second run's extra spawn: {report}"
     );
 }

@@ -2,50 +2,54 @@
 //! or a later one on the thread, but only when nothing else holds it. A waker that someone kept
 //! must go on naming its old task: waking it never polls the slot's new task.
 
-use std::cell::{Cell, RefCell};
+mod support;
+
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use sim::Strategy;
+use sim::JoinHandle;
+use support::{fifo, random};
 
-/// A task that counts its polls and stays pending.
-fn parked(polls: &Rc<Cell<u32>>) -> impl std::future::Future<Output = ()> + 'static {
-    let polls = Rc::clone(polls);
-    poll_fn(move |_| {
-        polls.set(polls.get() + 1);
-        Poll::Pending
-    })
+/// Runs a child that finishes at once, handing out its waker; taking its output frees its slot.
+async fn waker_of_a_finished_task() -> Waker {
+    sim::spawn(poll_fn(|cx| Poll::Ready(cx.waker().clone())))
+        .await
+        .unwrap()
 }
 
-fn fifo() -> sim::Runtime {
-    sim::Builder::new().seed(3).strategy(Strategy::Fifo).build()
+/// Spawns a task that counts its polls and stays pending; under `Fifo` it takes the slot freed
+/// last (the task table hands out the most recently freed slot first) and is polled once.
+async fn parked_child() -> (JoinHandle<()>, Rc<Cell<u32>>) {
+    let polls = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&polls);
+    let child = sim::spawn(poll_fn(move |_| {
+        counter.set(counter.get() + 1);
+        Poll::Pending
+    }));
+    sim::task::yield_now().await;
+    assert_eq!(polls.get(), 1, "the child was polled once");
+    (child, polls)
+}
+
+/// Wakes `kept`, gives the child every chance to run, and returns how often it was polled.
+async fn polls_after_waking(kept: Waker, child: JoinHandle<()>, polls: Rc<Cell<u32>>) -> u32 {
+    kept.wake();
+    for _ in 0..5 {
+        sim::task::yield_now().await;
+    }
+    child.abort();
+    polls.get()
 }
 
 #[test]
 fn a_kept_waker_does_not_wake_the_next_task_in_its_slot() {
     let polls = fifo()
         .block_on(async {
-            // The first child keeps its waker and finishes; taking its output frees its slot.
-            let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
-            let k = Rc::clone(&kept);
-            sim::spawn(poll_fn(move |cx| {
-                *k.borrow_mut() = Some(cx.waker().clone());
-                Poll::Ready(())
-            }))
-            .await
-            .unwrap();
-            // The next child takes that slot (the most recently freed one) and parks.
-            let polls = Rc::new(Cell::new(0));
-            let second = sim::spawn(parked(&polls));
-            sim::task::yield_now().await;
-            assert_eq!(polls.get(), 1, "the second child was polled once");
-            kept.borrow_mut().take().unwrap().wake();
-            for _ in 0..5 {
-                sim::task::yield_now().await;
-            }
-            second.abort();
-            polls.get()
+            let kept = waker_of_a_finished_task().await;
+            let (child, polls) = parked_child().await;
+            polls_after_waking(kept, child, polls).await
         })
         .unwrap();
     assert_eq!(polls, 1, "the old task's waker woke the slot's new task");
@@ -53,30 +57,12 @@ fn a_kept_waker_does_not_wake_the_next_task_in_its_slot() {
 
 #[test]
 fn a_waker_kept_from_an_earlier_run_does_not_wake_a_task_of_the_next() {
-    let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
-    let k = Rc::clone(&kept);
-    fifo()
-        .block_on(async move {
-            sim::spawn(poll_fn(move |cx| {
-                *k.borrow_mut() = Some(cx.waker().clone());
-                Poll::Ready(())
-            }))
-            .await
-            .unwrap();
-        })
-        .unwrap();
+    let kept = fifo().block_on(waker_of_a_finished_task()).unwrap();
     // The first runtime is gone; the next one on this thread reuses its table and slots.
     let polls = fifo()
         .block_on(async {
-            let polls = Rc::new(Cell::new(0));
-            let child = sim::spawn(parked(&polls));
-            sim::task::yield_now().await;
-            kept.borrow_mut().take().unwrap().wake();
-            for _ in 0..5 {
-                sim::task::yield_now().await;
-            }
-            child.abort();
-            polls.get()
+            let (child, polls) = parked_child().await;
+            polls_after_waking(kept, child, polls).await
         })
         .unwrap();
     assert_eq!(
@@ -87,12 +73,11 @@ fn a_waker_kept_from_an_earlier_run_does_not_wake_a_task_of_the_next() {
 
 #[test]
 fn reused_wakers_wake_their_new_tasks() {
-    // Many short runs on one thread, each spawning tasks that park and are woken through a
-    // channel: every run after the first reuses the wakers the one before left.
+    // Many short runs on one thread, each spawning tasks that park on timers and are joined:
+    // every run after the first reuses the wakers the one before left.
     let mut outputs = Vec::new();
     for seed in 0..20 {
-        let mut rt = sim::Builder::new().seed(seed).build();
-        let sum = rt
+        let sum = random(seed)
             .block_on(async {
                 let (tx, mut rx) = sim::sync::mpsc::unbounded_channel();
                 let children: Vec<_> = (0..8u32)

@@ -339,4 +339,36 @@ mod tests {
         let cold = std::mem::size_of::<Cold>();
         assert_eq!(cold, 32, "a slot's cold state: name, spawn site and waker");
     }
+
+    fn task() -> NewTask {
+        NewTask {
+            name: None,
+            spawned_at: Location::caller(),
+            cell: None,
+        }
+    }
+
+    /// The most recently freed slot is the next one taken, and it keeps its waker when
+    /// nothing else held it (what `tests/tests/waker_reuse.rs` relies on).
+    #[test]
+    fn a_freed_slot_is_taken_next_with_its_waker() {
+        let inbox = Arc::new(Inbox::new());
+        let mut table = TaskTable::new();
+        let first = table.insert(task(), &inbox);
+        let second = table.insert(task(), &inbox);
+        let waker = Arc::as_ptr(&table.cold[second.key].waker);
+        drop(table.remove(second.key));
+        let third = table.insert(task(), &inbox);
+        assert_eq!(third.key, second.key);
+        assert_ne!(third.key, first.key);
+        assert_eq!(Arc::as_ptr(&table.cold[third.key].waker), waker);
+        assert_eq!(
+            table.cold(third.key, third.id).map(Cold::id),
+            Some(third.id)
+        );
+        assert!(
+            table.cold(second.key, second.id).is_none(),
+            "the slot names its new task"
+        );
+    }
 }

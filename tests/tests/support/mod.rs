@@ -129,3 +129,14 @@ pub fn finished_or_cancelled<T>(result: Result<T, sim::JoinError>) -> Option<T> 
         }
     }
 }
+
+/// The value of a report line such as `  replay:   ...` (indented by two spaces): what
+/// follows `key:`, trimmed.
+pub fn report_line<'a>(report: &'a str, key: &str) -> &'a str {
+    let prefix = format!("  {key}:");
+    report
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no `{key}` line in:\n{report}"))
+        .trim()
+}
