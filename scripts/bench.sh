@@ -9,13 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
-cargo build -q --release -p sim-bench --bins
-harness=target/release/peers
+cargo build -q --release -p sim-bench --bin memory --bin jobs
 if RUSTFLAGS="--cfg madsim" CARGO_TARGET_DIR=target/madsim \
   cargo build -q --release -p sim-bench --bin peers 2>target/madsim-build.log; then
   harness=target/madsim/release/peers
 else
   echo "madsim did not build (see target/madsim-build.log); measuring without it" >&2
+  cargo build -q --release -p sim-bench --bin peers
+  harness=target/release/peers
 fi
 docs=()
 if [ $# -eq 0 ]; then

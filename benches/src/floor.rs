@@ -108,7 +108,7 @@ mod tests {
                         spawn(async move {
                             for y in 0..3 {
                                 log.borrow_mut().push((t, y));
-                                crate::YieldOnce::default().await;
+                                sim::task::yield_now().await;
                             }
                             t
                         })

@@ -91,12 +91,9 @@ pub fn measure(mut peers: Vec<Peer>, settings: Settings) -> Vec<Figure> {
     peers
         .iter()
         .zip(samples)
-        .map(|(p, mut s)| {
-            s.sort_by(f64::total_cmp);
-            Figure {
-                name: p.name,
-                median_ns: s[s.len() / 2],
-            }
+        .map(|(p, mut s)| Figure {
+            name: p.name,
+            median_ns: median(&mut s),
         })
         .collect()
 }
@@ -112,4 +109,14 @@ pub fn fmt_ns(ns: f64) -> String {
     } else {
         format!("{ns:.0} ns")
     }
+}
+
+/// The median of `samples` (the upper one of an even count), sorting them in place.
+///
+/// ```
+/// assert_eq!(sim_bench::harness::median(&mut [3.0, 1.0, 2.0]), 2.0);
+/// ```
+pub fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
 }

@@ -76,21 +76,3 @@ impl Lcg {
         self.0 >> 11
     }
 }
-
-/// Returns `Pending` once, waking its task first, then `Ready`: a yield for executors that
-/// have none of their own (the floor executor).
-#[derive(Debug, Default)]
-pub struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}

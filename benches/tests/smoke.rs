@@ -1,5 +1,8 @@
-//! Every workload of every peer runs once at a small size, so a broken benchmark shows up in
-//! the tests rather than in the middle of a ten-minute `scripts/bench.sh`.
+//! Every workload of every peer but madsim (which only builds under `--cfg madsim`; CI
+//! type-checks it) runs once at a small size, so a broken benchmark shows up in the tests
+//! rather than in the middle of a ten-minute `scripts/bench.sh`. A workload checks its own
+//! runs (each run and each task must succeed, or it panics); the asserts here pin the item
+//! counts the harness divides its times by.
 
 use sim::Strategy;
 use sim_bench::workloads::{create, per_seed, ping_pong, spawn_join, timers, yields};

@@ -14,6 +14,7 @@
 use std::time::Instant;
 
 use sim::check::Check;
+use sim_bench::harness::median;
 
 /// A small test with some work per seed: 20 tasks, each yielding 20 times.
 async fn test() {
@@ -57,8 +58,7 @@ fn bare(threads: usize) {
 
 /// Median and best of a sample, in seconds.
 fn summary(mut t: Vec<f64>) -> (f64, f64) {
-    t.sort_by(f64::total_cmp);
-    (t[t.len() / 2], t[0])
+    (median(&mut t), t[0])
 }
 
 fn main() {
@@ -83,8 +83,7 @@ fn main() {
         let mut per_round: Vec<f64> = (0..ROUNDS)
             .map(|r| times[run][0][r] / times[run][1][r])
             .collect();
-        per_round.sort_by(f64::total_cmp);
-        paired[run] = per_round[ROUNDS / 2];
+        paired[run] = median(&mut per_round);
         let (one, one_best) = summary(times[run][0].clone());
         let (two, two_best) = summary(times[run][1].clone());
         println!(

@@ -316,6 +316,17 @@ fn main_table(args: &Args) -> String {
 }
 
 /// The scaling curves: per-item cost of three workloads as the number of tasks grows.
+/// The yield storm's peers at `n` tasks: a scaling panel, and `profile scaling_yields`.
+fn yield_storm(n: usize) -> Vec<Peer> {
+    vec![
+        Peer::new("sim Random", move || {
+            yields::sim(Strategy::Random, n, YIELDS)
+        }),
+        Peer::new("sim Fifo", move || yields::sim(Strategy::Fifo, n, YIELDS)),
+        Peer::new("tokio", move || yields::tokio(n, YIELDS)),
+    ]
+}
+
 fn scaling(args: &Args) -> (String, Vec<Panel>) {
     let settings = Settings {
         rounds: if args.quick { 3 } else { 7 },
@@ -331,15 +342,7 @@ fn scaling(args: &Args) -> (String, Vec<Panel>) {
                 Peer::new("tokio", move || spawn_join::tokio(n)),
             ]
         }),
-        ("yield storm, ns per poll", "yields", |n| {
-            vec![
-                Peer::new("sim Random", move || {
-                    yields::sim(Strategy::Random, n, YIELDS)
-                }),
-                Peer::new("sim Fifo", move || yields::sim(Strategy::Fifo, n, YIELDS)),
-                Peer::new("tokio", move || yields::tokio(n, YIELDS)),
-            ]
-        }),
+        ("yield storm, ns per poll", "yields", yield_storm),
         ("timers, ns per timer", "timers", |n| {
             let d = timers::deadlines(n);
             let (d1, d2) = (d.clone(), d.clone());
@@ -359,21 +362,22 @@ fn scaling(args: &Args) -> (String, Vec<Panel>) {
     table.push('\n');
     let mut out_panels = Vec::new();
     for (title, name, make) in panels {
-        let mut series: Vec<Series> = ["sim Random", "sim Fifo", "tokio"]
-            .iter()
-            .map(|&name| Series {
-                name,
-                points: Vec::new(),
-            })
-            .collect();
+        // One series per peer, in the order the panel lists them.
+        let mut series: Vec<Series> = Vec::new();
         for &n in sizes {
             eprintln!("scaling {name} at {n} tasks ...");
             for f in measure(make(n), settings) {
-                let s = series
-                    .iter_mut()
-                    .find(|s| s.name == f.name)
-                    .expect("a series");
-                s.points.push((n, f.median_ns));
+                let index = match series.iter().position(|s| s.name == f.name) {
+                    Some(index) => index,
+                    None => {
+                        series.push(Series {
+                            name: f.name,
+                            points: Vec::new(),
+                        });
+                        series.len() - 1
+                    }
+                };
+                series[index].points.push((n, f.median_ns));
             }
         }
         for s in &series {
@@ -454,13 +458,7 @@ fn profile(rest: &[String]) {
         .parse()
         .unwrap_or_else(|_| usage(&format!("REPS must be a number, not `{reps}`")));
     let peers: Vec<Peer> = match workload.as_str() {
-        "scaling_yields" => vec![
-            Peer::new("sim Random", || {
-                yields::sim(Strategy::Random, 10_000, YIELDS)
-            }),
-            Peer::new("sim Fifo", || yields::sim(Strategy::Fifo, 10_000, YIELDS)),
-            Peer::new("tokio", || yields::tokio(10_000, YIELDS)),
-        ],
+        "scaling_yields" => yield_storm(10_000),
         name => {
             let all = workloads();
             let w = all

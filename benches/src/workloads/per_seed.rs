@@ -50,7 +50,7 @@ pub fn floor() -> u64 {
             .map(|_| {
                 crate::floor::spawn(async {
                     for _ in 0..YIELDS {
-                        crate::YieldOnce::default().await;
+                        sim::task::yield_now().await;
                     }
                 })
             })
