@@ -24,7 +24,8 @@
 use std::ffi::OsString;
 use std::fmt;
 
-use crate::sched::{Schedule, Strategy};
+use crate::record::Schedule;
+use crate::sched::Strategy;
 
 /// A `SIM_*` environment variable holds a value that does not parse.
 ///

@@ -90,6 +90,7 @@ mod error;
 mod executor;
 pub mod guide;
 pub mod rand;
+mod record;
 mod runtime;
 mod sched;
 mod spare;
@@ -106,16 +107,17 @@ pub use combinators::{
 pub use env::EnvError;
 pub use error::{
     BlockedOn, Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch,
-    RunPoint, SimError, StepLimit, TaskInfo, TimeLimit,
+    SimError, StepLimit, TimeLimit,
 };
-pub use executor::{JoinError, JoinHandle, TaskId};
+pub use executor::{JoinError, JoinHandle};
+pub use record::{
+    DEFAULT_SLOW_POLL, DebugReport, DecisionKind, Event, EventKind, Outcome, ParseScheduleError,
+    ReplayError, RunPoint, Schedule, SlowPoll, TaskId, TaskInfo,
+};
 pub use runtime::{
-    Builder, DEFAULT_MAX_STEPS, DEFAULT_SLOW_POLL, DebugReport, Event, EventKind, Handle, Outcome,
-    Runtime, SlowPoll, UnobservedPanic, in_simulation, seed, steps_taken,
+    Builder, DEFAULT_MAX_STEPS, Handle, Runtime, UnobservedPanic, in_simulation, seed, steps_taken,
 };
-pub use sched::{
-    DecisionKind, ParseScheduleError, ParseStrategyError, ReplayError, Schedule, Strategy,
-};
+pub use sched::{ParseStrategyError, Strategy};
 pub use task::spawn;
 
 #[doc(hidden)]

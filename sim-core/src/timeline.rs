@@ -52,7 +52,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::{Event, EventKind, Outcome};
+use crate::record::{Event, EventKind, Outcome};
 
 /// Writes formatted text to a `String` (which cannot fail).
 macro_rules! put {

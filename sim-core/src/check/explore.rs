@@ -9,8 +9,7 @@
 //! alternatives that would exceed the bound are skipped. Tied timers, chaos and `select!`
 //! choices are explored too and cost no preemption.
 
-use crate::runtime::DecisionPoint;
-use crate::sched::{DecisionKind, Schedule};
+use crate::record::{DecisionKind, DecisionPoint, Schedule};
 
 /// How far an exploration got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -97,10 +97,11 @@ pub use seeds::seed_for;
 
 pub use crate::env::Shard;
 use crate::env::{EnvError, EnvSettings};
-use crate::error::{NonDeterminism, NonDeterminismKind, SimError, TaskInfo};
-use crate::executor::TaskId;
-use crate::runtime::{Builder, DEFAULT_MAX_STEPS, DecisionPoint, Event, Runtime};
-use crate::sched::{Schedule, Strategy};
+use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
+use crate::record::TaskId;
+use crate::record::{DecisionPoint, Event, RunPoint, Schedule, TaskInfo};
+use crate::runtime::{Builder, DEFAULT_MAX_STEPS, Runtime};
+use crate::sched::Strategy;
 
 /// Seeds a test runs unless told otherwise.
 pub const DEFAULT_SEEDS: u64 = 100;
@@ -851,7 +852,7 @@ impl Check {
         };
         let at = match &kind {
             FailureKind::Run(e) => e.at(),
-            _ => crate::error::RunPoint {
+            _ => RunPoint {
                 seed,
                 step: rt.steps(),
                 time: rt.elapsed(),
@@ -1146,7 +1147,7 @@ impl Check {
         });
         std::panic::catch_unwind(run).unwrap_or_else(|payload| {
             let message = crate::executor::cell::panic_message(&*payload);
-            let at = crate::error::RunPoint {
+            let at = RunPoint {
                 seed,
                 step: 0,
                 time: Duration::ZERO,
@@ -1183,7 +1184,7 @@ impl Check {
         let failure = |kind: FailureKind, rt: &Runtime, task: Option<TaskInfo>| {
             let at = match &kind {
                 FailureKind::Run(e) => e.at(),
-                FailureKind::Returned(_) | FailureKind::Escaped(_) => crate::error::RunPoint {
+                FailureKind::Returned(_) | FailureKind::Escaped(_) => RunPoint {
                     seed,
                     step: rt.steps(),
                     time: rt.elapsed(),
@@ -1329,7 +1330,7 @@ impl Check {
 
 /// Where and how a failing run stopped.
 struct Stop {
-    at: crate::error::RunPoint,
+    at: RunPoint,
     task: Option<TaskInfo>,
     schedule: Schedule,
     preemptions: u64,
@@ -1354,9 +1355,9 @@ fn first_difference<T: PartialEq>(a: &[T], b: &[T], same_outcome: bool) -> Optio
         .or_else(|| (a.len() != b.len() || !same_outcome).then(|| a.len().min(b.len())))
 }
 
-fn divergence_point(seed: u64, event: Option<&Event>) -> crate::error::RunPoint {
+fn divergence_point(seed: u64, event: Option<&Event>) -> RunPoint {
     let (step, time) = event.map_or((0, Duration::ZERO), |e| (e.step, e.time));
-    crate::error::RunPoint { seed, step, time }
+    RunPoint { seed, step, time }
 }
 
 /// The PCT horizon a seed at `position` runs with: none for the first seed, which the checker

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::panic::Location;
 
-use crate::error::{PanicReason, RunPoint, SimError, TaskInfo};
-use crate::runtime::DecisionPoint;
-use crate::sched::{Schedule, Strategy};
+use crate::error::{PanicReason, SimError};
+use crate::record::{DecisionPoint, RunPoint, Schedule, TaskInfo};
+use crate::sched::Strategy;
 
 /// Why a seed failed.
 #[derive(Debug)]

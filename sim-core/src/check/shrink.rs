@@ -12,8 +12,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::SimError;
-use crate::runtime::DecisionPoint;
-use crate::sched::Schedule;
+use crate::record::{DecisionPoint, Schedule};
 use crate::sched::guided::GuideStep;
 
 use super::report::FailureKind;
@@ -164,7 +163,7 @@ pub(crate) fn guide_of(trace: &[DecisionPoint]) -> Vec<GuideStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::TaskId;
+    use crate::record::TaskId;
 
     /// A toy program of six decisions among tasks #0 and #1 (#0 is the default): it fails iff
     /// decision 3 runs task #1; every decision running #1 is a preemption.

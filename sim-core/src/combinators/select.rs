@@ -11,8 +11,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::record::DecisionKind;
 use crate::runtime::context;
-use crate::sched::DecisionKind;
 
 /// Which branch of a `select!` finished, with its output. Unused arities are `Infallible`.
 #[doc(hidden)]

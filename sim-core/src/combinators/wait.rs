@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::executor::{JoinError, JoinHandle, TaskId};
+use crate::executor::{JoinError, JoinHandle};
+use crate::record::TaskId;
 use crate::time::{Sleep, sleep};
 
 /// When [`wait`] returns.

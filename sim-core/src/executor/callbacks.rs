@@ -7,18 +7,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::TaskId;
-use crate::runtime::Outcome;
-
-/// What a done callback learns about the task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DoneInfo {
-    /// The task that finished.
-    pub id: TaskId,
-    /// How it finished.
-    pub outcome: Outcome,
-}
+use crate::record::{DoneInfo, TaskId};
 
 pub(crate) type DoneCallback = Box<dyn FnOnce(DoneInfo)>;
 

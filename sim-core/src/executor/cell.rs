@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::TaskId;
 use super::join::JoinError;
+use crate::record::TaskId;
 
 pin_project! {
     #[project = StageProj]

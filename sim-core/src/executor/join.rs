@@ -8,9 +8,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::callbacks::DoneInfo;
-use super::{Ready, TaskId};
-use crate::runtime::Outcome;
+use super::Ready;
+use crate::record::TaskId;
+use crate::record::{DoneInfo, Outcome};
 use crate::runtime::core::Core;
 
 /// Whether a handle can still take its task's output.

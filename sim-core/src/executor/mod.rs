@@ -2,13 +2,10 @@
 
 pub(crate) mod callbacks;
 pub(crate) mod cell;
-mod id;
 pub(crate) mod join;
 mod runnable;
 pub(crate) mod table;
 pub(crate) mod waker;
 
-pub use callbacks::DoneInfo;
-pub use id::TaskId;
 pub use join::{AbortOnDrop, Cancel, JoinError, JoinHandle};
 pub(crate) use runnable::{Ready, RunnableSet};

@@ -9,7 +9,7 @@
 //! - The order is a function of the run's history alone, so a recorded index means the same
 //!   task when the run is replayed.
 
-use super::TaskId;
+use crate::record::TaskId;
 
 /// A runnable task: its slot in the task table and its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

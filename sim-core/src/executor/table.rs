@@ -21,12 +21,11 @@ use std::task::Waker;
 
 use slab::Slab;
 
-use super::TaskId;
 use super::cell::AnyTask;
 use super::runnable::{Ready, RunnableSet};
 use super::waker::{Inbox, TaskWaker};
-use crate::error::TaskInfo;
-use crate::runtime::Outcome;
+use crate::record::TaskId;
+use crate::record::{Outcome, TaskInfo};
 use crate::spare;
 
 /// Where a task is in its life; see the module docs.

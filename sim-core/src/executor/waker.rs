@@ -31,8 +31,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Wake, Waker};
 
-use super::TaskId;
 use super::runnable::Ready;
+use crate::record::TaskId;
 
 /// Identifies a thread cheaply (a `ThreadId` lookup costs more than a thread-local read).
 fn thread_token() -> u64 {

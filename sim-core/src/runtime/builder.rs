@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::Runtime;
 use super::core::{Config, UnobservedPanic};
-use super::debug::DEFAULT_SLOW_POLL;
 use crate::env::{EnvError, EnvSettings};
+use crate::record::DEFAULT_SLOW_POLL;
 use crate::sched::Strategy;
 use crate::sched::guided::GuideStep;
 

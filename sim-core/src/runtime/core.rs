@@ -20,20 +20,22 @@ use std::time::Duration;
 use crate::buggify::Buggify;
 use crate::error::{
     BlockedOn, Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch,
-    RunPoint, SimError, StepLimit, TaskInfo, TimeLimit,
+    SimError, StepLimit, TimeLimit,
 };
-use crate::executor::callbacks::{Callbacks, DoneCallback, DoneInfo};
+use crate::executor::Ready;
+use crate::executor::callbacks::{Callbacks, DoneCallback};
 use crate::executor::cell::{AnyTask, Stage, TaskPoll};
 use crate::executor::join::JoinHandle;
 use crate::executor::table::{NewTask, Phase, TaskTable};
 use crate::executor::waker::{Inbox, LocalWakes};
-use crate::executor::{Ready, TaskId};
+use crate::record::{
+    DebugReport, DecisionKind, DecisionPoint, DoneInfo, Event, EventKind, Outcome, ReplayError,
+    RunPoint, Schedule, SlowPoll, TaskId, TaskInfo,
+};
 use crate::runtime::context;
-use crate::runtime::debug::{DebugReport, SlowPoll};
-use crate::runtime::event::{Event, EventKind, Outcome};
 use crate::sched::guided::GuideStep;
 use crate::sched::rng::{SimRng, Stream};
-use crate::sched::{DecisionKind, ReplayError, Schedule, Scheduler, Strategy};
+use crate::sched::{Scheduler, Strategy};
 use crate::sync::Semaphore;
 use crate::sync::resource::Resource;
 use crate::time::Instant;
@@ -88,19 +90,6 @@ pub(crate) struct Injection {
     pub(crate) seen: u64,
     /// The `timeout` that was cancelled, once the target point was reached.
     pub(crate) fired: Option<&'static Location<'static>>,
-}
-
-/// One decision of a run, as exhaustive exploration needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DecisionPoint {
-    pub(crate) kind: DecisionKind,
-    pub(crate) chosen: u32,
-    pub(crate) options: u32,
-    /// For a task decision: the option that keeps the previously polled task running, if it
-    /// was runnable. Any other choice is a preemption.
-    pub(crate) stay: Option<u32>,
-    /// For a task decision: the task chosen.
-    pub(crate) task: Option<TaskId>,
 }
 
 /// The next thing the run loop must do.

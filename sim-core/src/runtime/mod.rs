@@ -3,8 +3,6 @@
 mod builder;
 pub(crate) mod context;
 pub(crate) mod core;
-pub(crate) mod debug;
-mod event;
 
 use std::fmt;
 use std::future::Future;
@@ -15,14 +13,12 @@ use std::task::{Context, Poll};
 
 pub use builder::{Builder, DEFAULT_MAX_STEPS};
 pub use core::UnobservedPanic;
-pub use debug::{DEFAULT_SLOW_POLL, DebugReport, SlowPoll};
-pub use event::{Event, EventKind, Outcome};
 
-pub(crate) use self::core::DecisionPoint;
 use self::core::{Config, Core, Step};
 use crate::error::SimError;
 use crate::executor::cell::{TaskPoll, panic_message};
-use crate::sched::{Schedule, Strategy};
+use crate::record::{DebugReport, DecisionPoint, Event, Outcome, Schedule};
+use crate::sched::Strategy;
 
 /// A deterministic simulation: one thread, a virtual clock, and a seed behind every choice.
 ///
@@ -233,7 +229,7 @@ impl Runtime {
     }
 
     /// The decision trace, when [`Builder::trace_decisions`] was on.
-    pub(crate) fn take_trace(&self) -> Vec<core::DecisionPoint> {
+    pub(crate) fn take_trace(&self) -> Vec<DecisionPoint> {
         self.core.take_trace()
     }
 

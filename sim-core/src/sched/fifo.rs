@@ -1,8 +1,10 @@
 //! `Strategy::Fifo`: always the first option, so tasks run in the order they became runnable
 //! and tied timers fire in the order they were armed.
 
-use super::{DecisionKind, ReplayError, Scheduler};
-use crate::executor::{RunnableSet, TaskId};
+use super::Scheduler;
+use crate::executor::RunnableSet;
+use crate::record::TaskId;
+use crate::record::{DecisionKind, ReplayError};
 
 pub(crate) struct Fifo;
 

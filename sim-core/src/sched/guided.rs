@@ -7,8 +7,10 @@
 //! a step that does not fit (the task is not runnable, the index is out of range), an
 //! explicit `Default`, or a missing step falls back to the default choice.
 
-use super::{DecisionKind, ReplayError, Scheduler};
-use crate::executor::{RunnableSet, TaskId};
+use super::Scheduler;
+use crate::executor::RunnableSet;
+use crate::record::TaskId;
+use crate::record::{DecisionKind, ReplayError};
 
 /// One step of a guide: what to choose at the next decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

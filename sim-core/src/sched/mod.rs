@@ -15,15 +15,12 @@ mod pct;
 mod random;
 mod replay;
 pub(crate) mod rng;
-mod schedule;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use replay::ReplayError;
-pub use schedule::{ParseScheduleError, Schedule};
-
-use crate::executor::{RunnableSet, TaskId};
+use crate::executor::RunnableSet;
+use crate::record::{DecisionKind, ReplayError, Schedule, TaskId};
 
 /// How a run makes its scheduling choices.
 ///
@@ -195,30 +192,6 @@ impl FromStr for Strategy {
 
 /// The preemption bound of `exhaustive` without a number.
 pub(crate) const DEFAULT_MAX_PREEMPTIONS: u32 = 2;
-
-/// What a decision is about; carried in replay errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
-    /// Which runnable task is polled next.
-    Task,
-    /// Which of several timers due at the same instant fires next.
-    Timer,
-    /// Whether a ready operation yields once anyway (chaos mode).
-    Chaos,
-    /// Which branch of a `select!` is polled first.
-    Select,
-}
-
-impl fmt::Display for DecisionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DecisionKind::Task => "which task runs next",
-            DecisionKind::Timer => "which tied timer fires next",
-            DecisionKind::Chaos => "whether a ready operation yields (chaos mode)",
-            DecisionKind::Select => "which select! branch is polled first",
-        })
-    }
-}
 
 /// The seam between the run loop and a strategy.
 ///

@@ -12,9 +12,11 @@
 //! horizon is the expected number of decisions; the multi-seed checker learns it from earlier
 //! seeds of the same test. Tied timers are ordered uniformly at random.
 
+use super::Scheduler;
 use super::rng::{SimRng, Stream};
-use super::{DecisionKind, ReplayError, Scheduler};
-use crate::executor::{RunnableSet, TaskId};
+use crate::executor::RunnableSet;
+use crate::record::TaskId;
+use crate::record::{DecisionKind, ReplayError};
 
 /// The depth used when `pct` is named without one.
 pub(crate) const DEFAULT_DEPTH: u32 = 3;

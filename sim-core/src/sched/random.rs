@@ -1,8 +1,10 @@
 //! `Strategy::Random`: each choice uniform among its options, drawn from the seed.
 
+use super::Scheduler;
 use super::rng::{SimRng, Stream};
-use super::{DecisionKind, ReplayError, Scheduler};
-use crate::executor::{RunnableSet, TaskId};
+use crate::executor::RunnableSet;
+use crate::record::TaskId;
+use crate::record::{DecisionKind, ReplayError};
 
 pub(crate) struct Random {
     rng: SimRng,

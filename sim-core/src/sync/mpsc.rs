@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use super::chaos::ChaosGate;
 use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
-use crate::executor::TaskId;
+use crate::record::TaskId;
 use std::panic::Location;
 
 struct Chan<T> {

@@ -11,7 +11,7 @@ use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
 
-use crate::executor::TaskId;
+use crate::record::TaskId;
 use crate::runtime::context;
 
 /// A primitive as deadlock reports name it.

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use super::chaos::ChaosGate;
 use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
-use crate::executor::TaskId;
+use crate::record::TaskId;
 use std::panic::Location;
 
 /// A counting semaphore with FIFO hand-off.

@@ -17,7 +17,7 @@ use std::task::Waker;
 use slab::Slab;
 
 use super::resource::Resource;
-use crate::executor::TaskId;
+use crate::record::TaskId;
 use std::rc::Rc;
 
 /// A waiter's place in the list.

@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
 use crate::executor::{JoinError, JoinHandle};
-use crate::runtime::Outcome;
+use crate::record::Outcome;
 
 /// A group of child tasks joined together; the first child that panics cancels the others.
 ///

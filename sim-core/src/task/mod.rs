@@ -13,7 +13,8 @@ pub use builder::Builder;
 pub use group::{GroupError, TaskGroup};
 pub use yield_now::{YieldNow, yield_now};
 
-pub use crate::executor::{AbortOnDrop, Cancel, DoneInfo, JoinError, JoinHandle, TaskId};
+pub use crate::executor::{AbortOnDrop, Cancel, JoinError, JoinHandle};
+pub use crate::record::{DoneInfo, TaskId};
 use crate::runtime::context;
 
 /// Spawns `future` as a new task of the current run and returns its [`JoinHandle`].

@@ -13,7 +13,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::error::TaskInfo;
+use super::TaskInfo;
 
 /// The default slow-poll threshold.
 pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::executor::TaskId;
+use super::{Outcome, TaskId};
 
 /// One thing that happened in a run.
 ///
@@ -67,15 +67,4 @@ pub enum EventKind {
         /// How many timers fired.
         count: usize,
     },
-}
-
-/// How a task finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// Its future returned a value.
-    Returned,
-    /// Its future panicked.
-    Panicked,
-    /// It was aborted and its future dropped.
-    Cancelled,
 }
