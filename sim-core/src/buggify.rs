@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::runtime::context;
+use crate::engine::context;
 use crate::sched::rng::{SimRng, Stream};
 
 /// Probability that a call site is enabled in a run.

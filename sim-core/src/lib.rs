@@ -85,6 +85,7 @@
 pub mod buggify;
 pub mod check;
 mod combinators;
+mod engine;
 mod env;
 mod error;
 mod executor;

@@ -14,7 +14,7 @@ use rand_core::{Infallible, TryRng};
 
 pub use rand::{Rng, RngExt};
 
-use crate::runtime::context;
+use crate::engine::context;
 use crate::sched::rng::SimRng as Stable;
 
 /// A value drawn from the run's random stream, like `rand::random`.

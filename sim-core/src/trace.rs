@@ -18,7 +18,7 @@ use std::fmt;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
-use crate::runtime::context;
+use crate::engine::context;
 
 /// A `tracing-subscriber` timer printing the current run's virtual time (`t=1.5s`), or
 /// `t=-` outside a run.

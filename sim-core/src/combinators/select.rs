@@ -11,8 +11,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::engine::context;
 use crate::record::DecisionKind;
-use crate::runtime::context;
 
 /// Which branch of a `select!` finished, with its output. Unused arities are `Infallible`.
 #[doc(hidden)]

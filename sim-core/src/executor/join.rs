@@ -9,9 +9,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::Ready;
+use crate::engine::Core;
 use crate::record::TaskId;
 use crate::record::{DoneInfo, Outcome};
-use crate::runtime::core::Core;
 
 /// Whether a handle can still take its task's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,5 @@
 //! Task storage and execution: the task table, the runnable set, wakers and join handles.
 
-pub(crate) mod callbacks;
 pub(crate) mod cell;
 pub(crate) mod join;
 mod runnable;

@@ -12,6 +12,7 @@ mod debug;
 mod decision;
 mod event;
 mod id;
+mod instant;
 mod schedule;
 mod task;
 
@@ -20,5 +21,6 @@ pub(crate) use decision::DecisionPoint;
 pub use decision::{DecisionKind, ReplayError};
 pub use event::{Event, EventKind};
 pub use id::TaskId;
+pub use instant::Instant;
 pub use schedule::{ParseScheduleError, Schedule};
 pub use task::{DoneInfo, Outcome, RunPoint, TaskInfo};

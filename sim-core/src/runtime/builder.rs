@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::Runtime;
-use super::core::{Config, UnobservedPanic};
+use crate::engine::{Config, UnobservedPanic};
 use crate::env::{EnvError, EnvSettings};
 use crate::record::DEFAULT_SLOW_POLL;
 use crate::sched::Strategy;

@@ -1,8 +1,6 @@
 //! The runtime and its run loop.
 
 mod builder;
-pub(crate) mod context;
-pub(crate) mod core;
 
 use std::fmt;
 use std::future::Future;
@@ -11,10 +9,11 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+pub use crate::engine::UnobservedPanic;
 pub use builder::{Builder, DEFAULT_MAX_STEPS};
-pub use core::UnobservedPanic;
 
-use self::core::{Config, Core, Step};
+use crate::engine::context;
+use crate::engine::{Config, Core, Step};
 use crate::error::SimError;
 use crate::executor::cell::{TaskPoll, panic_message};
 use crate::record::{DebugReport, DecisionPoint, Event, Outcome, Schedule};
@@ -224,7 +223,7 @@ impl Runtime {
     }
 
     /// How far cancellation injection got in this run.
-    pub(crate) fn injection(&self) -> core::Injection {
+    pub(crate) fn injection(&self) -> crate::engine::Injection {
         self.core.injection()
     }
 

@@ -2,7 +2,7 @@
 
 use std::task::Context;
 
-use crate::runtime::context;
+use crate::engine::context;
 
 /// Put in each operation future; consulted once, on the path where the operation is ready at
 /// its first poll.

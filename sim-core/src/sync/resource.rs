@@ -11,8 +11,8 @@ use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
 
+use crate::engine::context;
 use crate::record::TaskId;
-use crate::runtime::context;
 
 /// A primitive as deadlock reports name it.
 #[derive(Debug)]

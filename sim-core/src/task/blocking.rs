@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use crate::engine::context;
 use crate::executor::JoinHandle;
-use crate::runtime::context;
 
 /// Runs blocking work `f` on the runtime's simulated pool: asyncio's `run_in_executor` /
 /// `to_thread`.

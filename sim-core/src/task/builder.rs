@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::panic::Location;
 
+use crate::engine::context;
 use crate::executor::JoinHandle;
-use crate::runtime::context;
 
 /// Spawns a task with a name, which every report, trace and deadlock listing shows.
 ///

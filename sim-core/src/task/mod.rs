@@ -13,9 +13,9 @@ pub use builder::Builder;
 pub use group::{GroupError, TaskGroup};
 pub use yield_now::{YieldNow, yield_now};
 
+use crate::engine::context;
 pub use crate::executor::{AbortOnDrop, Cancel, JoinError, JoinHandle};
 pub use crate::record::{DoneInfo, TaskId};
-use crate::runtime::context;
 
 /// Spawns `future` as a new task of the current run and returns its [`JoinHandle`].
 ///

@@ -7,18 +7,17 @@
 
 mod instant;
 mod interval;
-pub(crate) mod queue;
 mod sleep;
 mod timeout;
 
 pub use std::time::Duration;
 
-pub use instant::Instant;
+pub use crate::record::Instant;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 
-use crate::runtime::context;
+use crate::engine::context;
 
 /// Virtual time since the run began.
 ///

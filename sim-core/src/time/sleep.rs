@@ -8,9 +8,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::Instant;
-use super::queue::TimerKey;
-use crate::runtime::context;
-use crate::runtime::core::Core;
+use crate::engine::Core;
+use crate::engine::TimerKey;
+use crate::engine::context;
 
 /// Waits until `duration` of virtual time has passed.
 ///

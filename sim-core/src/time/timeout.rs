@@ -9,7 +9,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use std::panic::Location;
 
-use crate::runtime::context;
+use crate::engine::context;
 
 use super::{Instant, Sleep, sleep, sleep_until};
 

@@ -6,8 +6,15 @@
 //! its queue, so the order is the registration order whatever the strategy.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::panic::Location;
+use std::rc::Rc;
 
-use crate::record::{DoneInfo, TaskId};
+use super::Core;
+use super::context;
+use crate::executor::Ready;
+use crate::executor::cell::{AnyTask, Stage};
+use crate::executor::table::NewTask;
+use crate::record::{DoneInfo, Outcome, TaskId};
 
 pub(crate) type DoneCallback = Box<dyn FnOnce(DoneInfo)>;
 
@@ -62,5 +69,48 @@ impl Callbacks {
                 None
             }
         }
+    }
+}
+
+impl Core {
+    /// Registers a callback to run, as a scheduled step, once the task has finished. `known`
+    /// is the outcome when the caller already knows the task finished.
+    pub(crate) fn on_done(&self, ready: Ready, known: Option<Outcome>, callback: DoneCallback) {
+        let drain = {
+            let mut st = self.state.borrow_mut();
+            let outcome =
+                known.or_else(|| st.tasks.get(ready.key, ready.id).and_then(|e| e.outcome));
+            let done = outcome.map(|outcome| DoneInfo {
+                id: ready.id,
+                outcome,
+            });
+            st.callbacks.register(ready.id, done, callback)
+        };
+        if drain {
+            self.spawn_callback_drainer(ready.id);
+        }
+    }
+
+    /// Spawns the detached task that runs a finished task's callbacks in registration order.
+    pub(super) fn spawn_callback_drainer(&self, id: TaskId) {
+        let future = async move {
+            loop {
+                let next = context::with_core("done callbacks", |core| {
+                    core.state.borrow_mut().callbacks.next(id)
+                });
+                match next {
+                    Some((callback, info)) => callback(info),
+                    None => break,
+                }
+            }
+        };
+        let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
+        let name = Some(Rc::from(format!("done callbacks of {id}")));
+        let ready = self.insert(NewTask {
+            name,
+            spawned_at: Location::caller(),
+            cell: Some(cell),
+        });
+        self.state.borrow_mut().tasks.entry(ready.key).claims = 0;
     }
 }

@@ -1,0 +1,75 @@
+//! Choices made on behalf of program code rather than the run loop: chaos yields, `select!`
+//! branch order, draws from the user stream, cancellation injection points, and the per-run
+//! state of buggify and the blocking pool.
+
+use std::panic::Location;
+use std::rc::Rc;
+
+use crate::buggify::Buggify;
+use crate::record::DecisionKind;
+use crate::sync::Semaphore;
+
+use super::Core;
+
+impl Core {
+    /// A `timeout`'s inner future just returned `Pending`: whether injection cancels it here.
+    pub(crate) fn injection_point(&self, site: &'static Location<'static>) -> bool {
+        let mut st = self.state.borrow_mut();
+        let Some(target) = st.config.inject_at else {
+            return false;
+        };
+        st.injection.seen += 1;
+        if st.injection.seen == target {
+            st.injection.fired = Some(site);
+            return true;
+        }
+        false
+    }
+
+    /// The next raw value of the run's user stream.
+    pub(crate) fn next_user_u64(&self) -> u64 {
+        self.state.borrow_mut().user_rng.next_u64()
+    }
+
+    /// Chaos mode: whether a ready operation should yield once anyway. The answer is a
+    /// recorded decision, so replay reproduces it.
+    pub(crate) fn chaos_yield(&self) -> bool {
+        if !self.state.borrow().config.chaos {
+            return false;
+        }
+        self.choose(DecisionKind::Chaos, 2) == 1
+    }
+
+    /// A recorded choice among `options` made on behalf of program code (chaos, select!).
+    /// A replay mismatch ends the run at its next scheduling point; meanwhile 0 is returned.
+    pub(crate) fn choose(&self, kind: DecisionKind, options: usize) -> usize {
+        if options < 2 {
+            return 0;
+        }
+        let mut st = self.state.borrow_mut();
+        match st.scheduler.pick(kind, options) {
+            Ok(pick) => st.decide(kind, pick, options),
+            Err(e) => {
+                if st.failure.is_none() {
+                    st.failure = Some(st.replay_error(e));
+                }
+                0
+            }
+        }
+    }
+
+    /// Runs `f` on the buggify state; `false` when buggify is off.
+    pub(crate) fn with_buggify(&self, f: impl FnOnce(&mut Buggify) -> bool) -> bool {
+        self.buggify.borrow_mut().as_mut().is_some_and(f)
+    }
+
+    /// The semaphore bounding how many `spawn_blocking` jobs overlap.
+    pub(crate) fn blocking_pool(&self) -> Rc<Semaphore> {
+        let threads = self.state.borrow().config.blocking_threads;
+        Rc::clone(
+            self.blocking
+                .borrow_mut()
+                .get_or_insert_with(|| Rc::new(Semaphore::new(threads))),
+        )
+    }
+}

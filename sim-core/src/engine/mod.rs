@@ -1,0 +1,174 @@
+//! The engine: the one object a run's state lives in, and every operation on it, split by
+//! concern into the files below. The public `Runtime` (in `runtime/`) is a facade over it; the
+//! public `task`, `time` and `sync` modules reach it through [`context`].
+//!
+//! Parts:
+//! - [`config`]: the settings fixed when a run is built;
+//! - [`state`]: the mutable state and its shared bookkeeping (events, decisions, failures);
+//! - [`step`]: the run loop's question "what next?" (wakes, timers, the strategy's pick);
+//! - [`poll`]: polling or cancelling a task, and completing it;
+//! - [`spawn`], [`join`], [`callbacks`], [`main_task`]: a task's life from entry to removal;
+//! - [`timers`] and [`timer_queue`]: the clock and the timer driver;
+//! - [`choice`]: decisions made for program code (chaos, `select!`, injection);
+//! - [`deadlock`]: what blocked tasks wait on; [`debug`]: debug mode's measurements;
+//! - [`teardown`]: dropping every task with the runtime; [`context`]: the current engine.
+//!
+//! Invariants:
+//! - all state sits in one `RefCell<State>`; a borrow is held only for a short, self-contained
+//!   update and never across user code. Polling, cancelling (dropping a future), waking a
+//!   waker and dropping anything user-owned (futures, outputs, wakers) happen with the state
+//!   released, so user code may call back into the runtime at any point.
+//! - the run loop asks [`Core::next_step`] for work, then performs it with [`Core::poll_task`]
+//!   or [`Core::cancel_task`] (or polls the `block_on` future itself).
+//! - the engine imports only the leaf layers (`record`, `spare`, `error`), the task storage
+//!   (`executor`) and the strategies (`sched`); nothing public above it.
+
+mod callbacks;
+mod choice;
+mod config;
+pub(crate) mod context;
+mod deadlock;
+mod debug;
+mod join;
+mod main_task;
+mod poll;
+mod spawn;
+mod state;
+mod step;
+mod teardown;
+mod timer_queue;
+mod timers;
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use self::config::UnobservedPanic;
+pub(crate) use self::config::{Config, Injection};
+pub(crate) use self::step::Step;
+pub(crate) use self::timer_queue::TimerKey;
+
+use self::callbacks::Callbacks;
+use self::state::State;
+use self::timer_queue::TimerQueue;
+use crate::buggify::Buggify;
+use crate::executor::table::TaskTable;
+use crate::executor::waker::Inbox;
+use crate::record::{DebugReport, DecisionPoint, Event, Instant, Schedule, TaskId};
+use crate::sched::rng::{SimRng, Stream};
+use crate::sync::Semaphore;
+
+/// A run's engine: its state behind one `RefCell`, plus what must be readable while that
+/// state is borrowed (the clock) or is shared with wakers on other threads (the inbox).
+pub(crate) struct Core {
+    pub(super) state: RefCell<State>,
+    /// The virtual time, mirrored from the state so it can be read at any moment.
+    pub(super) clock: Cell<Instant>,
+    /// Debug mode's slow-poll threshold (copied out of the config: read on every poll).
+    pub(super) slow_poll: Option<Duration>,
+    pub(super) inbox: Arc<Inbox>,
+    /// The simulated pool behind `spawn_blocking`, made on first use.
+    pub(super) blocking: RefCell<Option<Rc<Semaphore>>>,
+    /// `buggify!` state, when buggify is on.
+    pub(super) buggify: RefCell<Option<Buggify>>,
+}
+
+impl Core {
+    pub(crate) fn new(config: Config) -> Rc<Core> {
+        let scheduler =
+            config
+                .strategy
+                .scheduler(config.seed, config.horizon, config.guide.as_deref());
+        let user_rng = SimRng::new(config.seed, Stream::User);
+        let buggify = config.buggify.then(|| Buggify::new(config.seed));
+        let trace = config.trace_decisions.then(Vec::new);
+        let slow_poll = config.debug;
+        Rc::new(Core {
+            state: RefCell::new(State {
+                config,
+                tasks: TaskTable::new(),
+                timers: TimerQueue::default(),
+                now: Instant::ZERO,
+                steps: 0,
+                scheduler,
+                schedule: Schedule::for_run(256),
+                task_decisions: 0,
+                preemptions: 0,
+                last_polled: None,
+                trace,
+                injection: Injection::default(),
+                waits: BTreeMap::new(),
+                debug: DebugReport::default(),
+                user_rng,
+                current: None,
+                failure: None,
+                events: Vec::new(),
+                event_hashes: Vec::new(),
+                callbacks: Callbacks::default(),
+                due: Vec::new(),
+            }),
+            clock: Cell::new(Instant::ZERO),
+            slow_poll,
+            inbox: Arc::new(Inbox::new()),
+            blocking: RefCell::new(None),
+            buggify: RefCell::new(buggify),
+        })
+    }
+
+    /// The virtual time. Readable while the state is borrowed (the trace timer needs that).
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.get()
+    }
+
+    pub(crate) fn seed(&self) -> u64 {
+        self.state.borrow().config.seed
+    }
+
+    pub(crate) fn steps(&self) -> u64 {
+        self.state.borrow().steps
+    }
+
+    pub(crate) fn injection(&self) -> Injection {
+        self.state.borrow().injection
+    }
+
+    pub(crate) fn take_trace(&self) -> Vec<DecisionPoint> {
+        self.state.borrow_mut().trace.take().unwrap_or_default()
+    }
+
+    pub(crate) fn preemptions(&self) -> u64 {
+        self.state.borrow().preemptions
+    }
+
+    pub(crate) fn task_decisions(&self) -> u64 {
+        self.state.borrow().task_decisions
+    }
+
+    pub(crate) fn schedule(&self) -> Schedule {
+        self.state.borrow().schedule.clone()
+    }
+
+    /// Hashes the schedule in place (no copy).
+    pub(crate) fn hash_schedule(&self, hasher: &mut impl std::hash::Hasher) {
+        std::hash::Hash::hash(&self.state.borrow().schedule, hasher);
+    }
+
+    pub(crate) fn events(&self) -> std::cell::Ref<'_, [Event]> {
+        std::cell::Ref::map(self.state.borrow(), |s| &s.events[..])
+    }
+
+    /// The per-event hashes kept so far (see `Config::hash_events`), taken out.
+    pub(crate) fn take_event_hashes(&self) -> Vec<u64> {
+        std::mem::take(&mut self.state.borrow_mut().event_hashes)
+    }
+
+    pub(crate) fn current_task(&self) -> Option<TaskId> {
+        self.state.borrow().current
+    }
+
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.state.borrow().tasks.len()
+    }
+}

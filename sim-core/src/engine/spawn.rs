@@ -1,0 +1,70 @@
+//! Spawning: a new task's entry in the table, its spawn event and its trace line.
+
+use std::future::Future;
+use std::panic::Location;
+use std::rc::Rc;
+
+use crate::executor::Ready;
+use crate::executor::cell::{AnyTask, Stage};
+use crate::executor::join::JoinHandle;
+use crate::executor::table::NewTask;
+use crate::record::EventKind;
+
+use super::Core;
+
+impl Core {
+    pub(crate) fn spawn<F>(
+        self: &Rc<Self>,
+        future: F,
+        name: Option<Rc<str>>,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
+        let ready = self.insert(NewTask {
+            name,
+            spawned_at,
+            cell: Some(cell),
+        });
+        JoinHandle::new(Rc::clone(self), ready)
+    }
+
+    /// Inserts the `block_on` future's entry; its future stays on the caller's stack.
+    pub(crate) fn spawn_main(&self, spawned_at: &'static Location<'static>) -> Ready {
+        self.insert(NewTask {
+            name: Some(crate::executor::table::main_name()),
+            spawned_at,
+            cell: None,
+        })
+    }
+
+    pub(super) fn insert(&self, task: NewTask) -> Ready {
+        let mut st = self.state.borrow_mut();
+        let ready = st.tasks.insert(task, &self.inbox);
+        st.scheduler.on_spawn(ready.id);
+        let parent = st.current;
+        if st.recording() {
+            let name = st
+                .tasks
+                .cold(ready.key, ready.id)
+                .and_then(|c| c.name.as_deref().map(String::from));
+            st.record(EventKind::Spawned {
+                task: ready.id,
+                parent,
+                name,
+            });
+        }
+        if tracing::enabled!(target: "sim", tracing::Level::DEBUG) {
+            let name = st
+                .tasks
+                .cold(ready.key, ready.id)
+                .and_then(|c| c.name.clone());
+            drop(st);
+            let parent = parent.map(tracing::field::display);
+            tracing::debug!(target: "sim", task = %ready.id, name = name.as_deref(), parent, "spawn");
+        }
+        ready
+    }
+}
