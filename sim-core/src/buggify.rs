@@ -11,6 +11,7 @@
 //! Draws come from a stream of their own, so enabling buggify does not change the schedule or
 //! the values of `sim::rand`, and the same seed always fires the same sites at the same times.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::engine::context;
@@ -27,15 +28,18 @@ struct Site {
     column: u32,
 }
 
+/// The run's buggify state (an extension slot of the run): `None` when buggify is off.
+struct BuggifySlot(RefCell<Option<Buggify>>);
+
 /// The per-run buggify state: which sites are enabled, and the stream that decides.
 #[derive(Debug)]
-pub(crate) struct Buggify {
+struct Buggify {
     rng: SimRng,
     sites: BTreeMap<Site, bool>,
 }
 
 impl Buggify {
-    pub(crate) fn new(seed: u64) -> Buggify {
+    fn new(seed: u64) -> Buggify {
         Buggify {
             rng: SimRng::new(seed, Stream::Buggify),
             sites: BTreeMap::new(),
@@ -60,7 +64,14 @@ fn unit(bits: u64) -> f64 {
 #[doc(hidden)]
 pub fn buggify_at(file: &'static str, line: u32, column: u32, probability: f64) -> bool {
     let site = Site { file, line, column };
-    context::try_core().is_some_and(|core| core.with_buggify(|b| b.fires(site, probability)))
+    context::try_core().is_some_and(|core| {
+        let state = core.local(|core| {
+            let on = core.with_config(|config| config.buggify);
+            BuggifySlot(RefCell::new(on.then(|| Buggify::new(core.seed()))))
+        });
+        let mut state = state.0.borrow_mut();
+        state.as_mut().is_some_and(|b| b.fires(site, probability))
+    })
 }
 
 /// Whether to take a rare fault path here; see the [module docs](mod@crate::buggify).

@@ -110,7 +110,7 @@ pub use error::{
     BlockedOn, Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch,
     SimError, StepLimit, TimeLimit,
 };
-pub use executor::{JoinError, JoinHandle};
+pub use executor::JoinError;
 pub use record::{
     DEFAULT_SLOW_POLL, DebugReport, DecisionKind, Event, EventKind, Outcome, ParseScheduleError,
     ReplayError, RunPoint, Schedule, SlowPoll, TaskId, TaskInfo,
@@ -119,7 +119,7 @@ pub use runtime::{
     Builder, DEFAULT_MAX_STEPS, Handle, Runtime, UnobservedPanic, in_simulation, seed, steps_taken,
 };
 pub use sched::{ParseStrategyError, Strategy};
-pub use task::spawn;
+pub use task::{JoinHandle, spawn};
 
 #[doc(hidden)]
 pub mod __private {

@@ -6,7 +6,8 @@ use std::task::{Context, Poll};
 
 use futures::Stream;
 
-use crate::executor::{JoinError, JoinHandle};
+use crate::executor::JoinError;
+use crate::task::JoinHandle;
 
 /// Yields each task's result as it finishes: asyncio's `as_completed`, as a
 /// [`Stream`](futures::Stream).

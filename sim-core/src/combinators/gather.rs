@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::executor::{JoinError, JoinHandle};
+use crate::executor::JoinError;
+use crate::task::JoinHandle;
 
 /// Spawns each future as its own task and waits for all of them: asyncio's `gather`.
 ///
@@ -90,7 +91,10 @@ impl<T: 'static> Collect<T> {
         I: IntoIterator<Item = F>,
         F: Future<Output = T> + 'static,
     {
-        let handles: Vec<_> = futures.into_iter().map(|f| Some(crate::spawn(f))).collect();
+        let handles: Vec<_> = futures
+            .into_iter()
+            .map(|f| Some(crate::task::spawn(f)))
+            .collect();
         let results = handles.iter().map(|_| None).collect();
         Collect {
             handles,

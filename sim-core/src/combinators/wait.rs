@@ -6,8 +6,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::executor::{JoinError, JoinHandle};
+use crate::executor::JoinError;
 use crate::record::TaskId;
+use crate::task::JoinHandle;
 use crate::time::{Sleep, sleep};
 
 /// When [`wait`] returns.

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::executor::{JoinError, JoinHandle};
+use crate::executor::JoinError;
+use crate::task::JoinHandle;
 use crate::time::{Elapsed, Sleep, sleep};
 
 /// Waits for a task for at most `timeout`; on expiry cancels it and waits until it has really

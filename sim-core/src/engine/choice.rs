@@ -1,13 +1,9 @@
 //! Choices made on behalf of program code rather than the run loop: chaos yields, `select!`
-//! branch order, draws from the user stream, cancellation injection points, and the per-run
-//! state of buggify and the blocking pool.
+//! branch order, draws from the user stream, and cancellation injection points.
 
 use std::panic::Location;
-use std::rc::Rc;
 
-use crate::buggify::Buggify;
 use crate::record::DecisionKind;
-use crate::sync::Semaphore;
 
 use super::Core;
 
@@ -56,20 +52,5 @@ impl Core {
                 0
             }
         }
-    }
-
-    /// Runs `f` on the buggify state; `false` when buggify is off.
-    pub(crate) fn with_buggify(&self, f: impl FnOnce(&mut Buggify) -> bool) -> bool {
-        self.buggify.borrow_mut().as_mut().is_some_and(f)
-    }
-
-    /// The semaphore bounding how many `spawn_blocking` jobs overlap.
-    pub(crate) fn blocking_pool(&self) -> Rc<Semaphore> {
-        let threads = self.state.borrow().config.blocking_threads;
-        Rc::clone(
-            self.blocking
-                .borrow_mut()
-                .get_or_insert_with(|| Rc::new(Semaphore::new(threads))),
-        )
     }
 }

@@ -62,3 +62,8 @@ pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
     };
     f(&core)
 }
+
+/// The id of the task being polled (or dropped) in the current run, if any.
+pub(crate) fn current_task() -> Option<crate::record::TaskId> {
+    try_core().and_then(|core| core.current_task())
+}

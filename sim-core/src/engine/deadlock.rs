@@ -1,19 +1,102 @@
 //! Deadlock analysis: what each blocked task waits on, who holds it, and the first cycle in the
 //! "waits on a resource held by" graph.
 
+use std::fmt;
 use std::rc::Rc;
 
 use crate::error::{BlockedOn, Deadlock, SimError};
-use crate::record::{TaskId, TaskInfo};
-use crate::sync::resource::Resource;
+use crate::record::{RunPoint, TaskId, TaskInfo};
 
 use super::Core;
 use super::state::State;
 
+/// Something a task can wait on, as a deadlock report names it: a lock, a channel, a join
+/// handle, a socket — sim's primitives implement it, and so can a third-party one.
+///
+/// A primitive registers the waiting task with [`Waiting`](crate::sync::Waiting) while the task
+/// is blocked on it; when the run deadlocks, the report prints, for each blocked task, the
+/// target's `Display` and the tasks it names as [`holders`](WaitTarget::holders), and looks for
+/// a cycle of "waits on something held by". Both are called after the run has stopped, with the
+/// runtime released, so they may read anything (but there is nothing left to schedule).
+///
+/// # Examples
+///
+/// ```
+/// use std::fmt;
+/// use std::rc::Rc;
+/// use sim::sync::{WaitTarget, Waiting};
+///
+/// /// A gate that never opens.
+/// struct Gate;
+///
+/// impl fmt::Display for Gate {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.write_str("the gate of the example")
+///     }
+/// }
+///
+/// impl WaitTarget for Gate {}
+///
+/// let err = sim::Runtime::new(0)
+///     .block_on(async {
+///         let _waiting = Waiting::new(Rc::new(Gate));
+///         std::future::pending::<()>().await
+///     })
+///     .unwrap_err();
+/// assert!(err.to_string().contains("waiting on the gate of the example"), "{err}");
+/// ```
+pub trait WaitTarget: fmt::Display {
+    /// The tasks holding the target (a lock's owner, a semaphore's permit holders); none by
+    /// default.
+    fn holders(&self) -> Vec<TaskId> {
+        Vec::new()
+    }
+}
+
+/// A deadlock found under the state's borrow, to be described once it is released (so a
+/// target's `Display` and `holders`, which may be user code, run outside it).
+pub(crate) struct Stuck {
+    at: RunPoint,
+    blocked: Vec<TaskInfo>,
+    waits: Vec<(TaskId, Rc<dyn WaitTarget>)>,
+}
+
+impl Stuck {
+    pub(crate) fn into_error(self) -> SimError {
+        let waits: Vec<BlockedOn> = self
+            .waits
+            .iter()
+            .map(|(task, target)| BlockedOn {
+                task: *task,
+                resource: target.to_string(),
+                holders: target.holders(),
+            })
+            .collect();
+        let cycle = find_cycle(&waits);
+        SimError::Deadlock(Deadlock {
+            at: self.at,
+            blocked: self.blocked,
+            waits,
+            cycle,
+        })
+    }
+}
+
 impl Core {
-    /// `task` now waits on `resource`.
-    pub(crate) fn register_wait(&self, task: TaskId, resource: Rc<Resource>) {
-        let old = self.state.borrow_mut().waits.insert(task, resource);
+    /// `task` now waits on `target`.
+    pub(crate) fn register_wait(&self, task: TaskId, target: Rc<dyn WaitTarget>) {
+        let old = self.state.borrow_mut().waits.insert(task, target);
+        drop(old);
+    }
+
+    /// `task` no longer waits on `target` (if it still waits on something else, that stays).
+    pub(crate) fn clear_wait_on(&self, task: TaskId, target: &Rc<dyn WaitTarget>) {
+        let mut st = self.state.borrow_mut();
+        let old = match st.waits.get(&task) {
+            Some(current) if Rc::ptr_eq(current, target) => st.waits.remove(&task),
+            _ => None,
+        };
+        drop(st);
         drop(old);
     }
 
@@ -25,26 +108,18 @@ impl Core {
 }
 
 impl State {
-    pub(super) fn deadlock(&self) -> SimError {
+    /// Every blocked task, and what those that registered a wait wait on.
+    pub(super) fn stuck(&self) -> Stuck {
         let blocked: Vec<TaskInfo> = self.tasks.blocked();
-        let waits: Vec<BlockedOn> = blocked
+        let waits = blocked
             .iter()
-            .filter_map(|t| {
-                let resource = self.waits.get(&t.id)?;
-                Some(BlockedOn {
-                    task: t.id,
-                    resource: resource.to_string(),
-                    holders: resource.holders(),
-                })
-            })
+            .filter_map(|t| Some((t.id, Rc::clone(self.waits.get(&t.id)?))))
             .collect();
-        let cycle = find_cycle(&waits);
-        SimError::Deadlock(Deadlock {
+        Stuck {
             at: self.at(),
             blocked,
             waits,
-            cycle,
-        })
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub(crate) mod context;
 mod deadlock;
 mod debug;
 mod join;
+mod locals;
 mod main_task;
 mod poll;
 mod spawn;
@@ -47,18 +48,18 @@ use std::time::Duration;
 
 pub use self::config::UnobservedPanic;
 pub(crate) use self::config::{Config, Injection};
+pub use self::deadlock::WaitTarget;
 pub(crate) use self::step::Step;
 pub(crate) use self::timer_queue::TimerKey;
 
 use self::callbacks::Callbacks;
+use self::locals::Locals;
 use self::state::State;
 use self::timer_queue::TimerQueue;
-use crate::buggify::Buggify;
 use crate::executor::table::TaskTable;
 use crate::executor::waker::Inbox;
 use crate::record::{DebugReport, DecisionPoint, Event, Instant, Schedule, TaskId};
 use crate::sched::rng::{SimRng, Stream};
-use crate::sync::Semaphore;
 
 /// A run's engine: its state behind one `RefCell`, plus what must be readable while that
 /// state is borrowed (the clock) or is shared with wakers on other threads (the inbox).
@@ -69,10 +70,8 @@ pub(crate) struct Core {
     /// Debug mode's slow-poll threshold (copied out of the config: read on every poll).
     pub(super) slow_poll: Option<Duration>,
     pub(super) inbox: Arc<Inbox>,
-    /// The simulated pool behind `spawn_blocking`, made on first use.
-    pub(super) blocking: RefCell<Option<Rc<Semaphore>>>,
-    /// `buggify!` state, when buggify is on.
-    pub(super) buggify: RefCell<Option<Buggify>>,
+    /// State the subsystems above the engine keep for this run.
+    pub(super) locals: Locals,
 }
 
 impl Core {
@@ -82,7 +81,6 @@ impl Core {
                 .strategy
                 .scheduler(config.seed, config.horizon, config.guide.as_deref());
         let user_rng = SimRng::new(config.seed, Stream::User);
-        let buggify = config.buggify.then(|| Buggify::new(config.seed));
         let trace = config.trace_decisions.then(Vec::new);
         let slow_poll = config.debug;
         Rc::new(Core {
@@ -112,14 +110,18 @@ impl Core {
             clock: Cell::new(Instant::ZERO),
             slow_poll,
             inbox: Arc::new(Inbox::new()),
-            blocking: RefCell::new(None),
-            buggify: RefCell::new(buggify),
+            locals: Locals::default(),
         })
     }
 
     /// The virtual time. Readable while the state is borrowed (the trace timer needs that).
     pub(crate) fn now(&self) -> Instant {
         self.clock.get()
+    }
+
+    /// Reads a setting of the run.
+    pub(crate) fn with_config<R>(&self, f: impl FnOnce(&Config) -> R) -> R {
+        f(&self.state.borrow().config)
     }
 
     pub(crate) fn seed(&self) -> u64 {

@@ -6,29 +6,28 @@ use std::rc::Rc;
 
 use crate::executor::Ready;
 use crate::executor::cell::{AnyTask, Stage};
-use crate::executor::join::JoinHandle;
 use crate::executor::table::NewTask;
 use crate::record::EventKind;
 
 use super::Core;
 
 impl Core {
+    /// Inserts a new task running `future`; the caller wraps the entry in a join handle.
     pub(crate) fn spawn<F>(
-        self: &Rc<Self>,
+        &self,
         future: F,
         name: Option<Rc<str>>,
         spawned_at: &'static Location<'static>,
-    ) -> JoinHandle<F::Output>
+    ) -> Ready
     where
         F: Future + 'static,
     {
         let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
-        let ready = self.insert(NewTask {
+        self.insert(NewTask {
             name,
             spawned_at,
             cell: Some(cell),
-        });
-        JoinHandle::new(Rc::clone(self), ready)
+        })
     }
 
     /// Inserts the `block_on` future's entry; its future stays on the caller's stack.

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::task::Waker;
 
 use super::callbacks::Callbacks;
+use super::deadlock::WaitTarget;
 use super::timer_queue::TimerQueue;
 use crate::error::{PanicReason, Panicked, ReplayMismatch, SimError};
 use crate::executor::Ready;
@@ -19,7 +20,6 @@ use crate::record::{
 };
 use crate::sched::Scheduler;
 use crate::sched::rng::SimRng;
-use crate::sync::resource::Resource;
 use std::collections::BTreeMap;
 
 use super::config::{Config, Injection, UnobservedPanic};
@@ -41,8 +41,8 @@ pub(crate) struct State {
     /// Every decision with its options, when exploring exhaustively.
     pub(super) trace: Option<Vec<DecisionPoint>>,
     pub(super) injection: Injection,
-    /// What each blocked task waits on (tasks blocked in a `sim::sync` primitive).
-    pub(super) waits: BTreeMap<TaskId, Rc<Resource>>,
+    /// What each blocked task waits on, for those that said (see [`WaitTarget`]).
+    pub(super) waits: BTreeMap<TaskId, Rc<dyn WaitTarget>>,
     /// What debug mode noticed.
     pub(super) debug: DebugReport,
     pub(super) user_rng: SimRng,

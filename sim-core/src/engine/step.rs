@@ -143,7 +143,11 @@ impl Core {
                     st.record(EventKind::ClockAdvanced { to });
                     tracing::trace!(target: "sim", to = ?to, "clock advanced to the next timer");
                 }
-                None => return Err(st.deadlock()),
+                None => {
+                    let stuck = st.stuck();
+                    drop(guard);
+                    return Err(stuck.into_error());
+                }
             }
         }
     }

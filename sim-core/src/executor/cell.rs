@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::join::JoinError;
+use super::JoinError;
 use crate::record::TaskId;
 
 pin_project! {

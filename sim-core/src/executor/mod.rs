@@ -1,10 +1,12 @@
-//! Task storage and execution: the task table, the runnable set, wakers and join handles.
+//! Task storage: the task table, the runnable set, task cells, wakers, and the error a join
+//! reports. Nothing here knows the engine; join handles (in `task/`) reach it through the
+//! engine's methods.
 
 pub(crate) mod cell;
-pub(crate) mod join;
+mod error;
 mod runnable;
 pub(crate) mod table;
 pub(crate) mod waker;
 
-pub use join::{AbortOnDrop, Cancel, JoinError, JoinHandle};
+pub use error::JoinError;
 pub(crate) use runnable::{Ready, RunnableSet};

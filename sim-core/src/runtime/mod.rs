@@ -18,6 +18,7 @@ use crate::error::SimError;
 use crate::executor::cell::{TaskPoll, panic_message};
 use crate::record::{DebugReport, DecisionPoint, Event, Outcome, Schedule};
 use crate::sched::Strategy;
+use crate::task::JoinHandle;
 
 /// A deterministic simulation: one thread, a virtual clock, and a seed behind every choice.
 ///
@@ -350,12 +351,12 @@ impl Handle {
     /// }).unwrap();
     /// ```
     #[track_caller]
-    pub fn spawn<F>(&self, future: F) -> crate::JoinHandle<F::Output>
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn(future, None, Location::caller())
+        JoinHandle::spawn_on(&self.core, future, None, Location::caller())
     }
 }
 

@@ -17,6 +17,10 @@
 //!   [`Queue::put`] and [`Queue::get`]. `try_*` methods, `Barrier::wait` and `Queue::join`
 //!   never yield for chaos. Each such choice is a recorded decision, so replay reproduces it.
 //!
+//! - **Deadlock reports.** A task blocked in one of these is reported with what it waits on and
+//!   who holds it. A primitive of another crate gets the same by implementing [`WaitTarget`] and
+//!   holding a [`Waiting`] while a task is blocked on it.
+//!
 //! These primitives use no thread synchronization: moving one to another thread is prevented
 //! by the types (`Rc`, `RefCell`), so they cannot introduce wall-clock nondeterminism.
 
@@ -32,6 +36,10 @@ pub(crate) mod resource;
 mod rwlock;
 mod semaphore;
 mod waiters;
+mod waiting;
+
+pub use crate::engine::WaitTarget;
+pub use waiting::Waiting;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use event::{Event, Wait};

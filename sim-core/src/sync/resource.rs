@@ -11,7 +11,7 @@ use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
 
-use crate::engine::context;
+use crate::engine::{WaitTarget, context};
 use crate::record::TaskId;
 
 /// A primitive as deadlock reports name it.
@@ -33,7 +33,7 @@ impl Resource {
 
     /// The running task now holds the resource; returns it, to pass to [`Resource::release`].
     pub(crate) fn hold(&self) -> Option<TaskId> {
-        let task = crate::task::try_id()?;
+        let task = context::current_task()?;
         self.holders.borrow_mut().push(task);
         Some(task)
     }
@@ -59,7 +59,7 @@ impl Resource {
     pub(crate) fn wait(resource: &Rc<Resource>) -> Option<TaskId> {
         let core = context::try_core()?;
         let task = core.current_task()?;
-        core.register_wait(task, Rc::clone(resource));
+        core.register_wait(task, Rc::clone(resource) as Rc<dyn WaitTarget>);
         Some(task)
     }
 
@@ -68,6 +68,12 @@ impl Resource {
         if let (Some(task), Some(core)) = (task, context::try_core()) {
             core.clear_wait(task);
         }
+    }
+}
+
+impl WaitTarget for Resource {
+    fn holders(&self) -> Vec<TaskId> {
+        Resource::holders(self)
     }
 }
 

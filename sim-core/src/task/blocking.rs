@@ -1,9 +1,15 @@
 //! `spawn_blocking`: blocking work on a simulated thread pool, costing virtual time.
 
+use std::rc::Rc;
 use std::time::Duration;
 
+use super::JoinHandle;
 use crate::engine::context;
-use crate::executor::JoinHandle;
+use crate::sync::Semaphore;
+
+/// The run's simulated pool (an extension slot of the run): a semaphore with one permit per
+/// worker, made on the first `spawn_blocking`.
+struct BlockingPool(Rc<Semaphore>);
 
 /// Runs blocking work `f` on the runtime's simulated pool: asyncio's `run_in_executor` /
 /// `to_thread`.
@@ -35,7 +41,13 @@ where
     F: FnOnce() -> R + 'static,
     R: 'static,
 {
-    let pool = context::with_core("sim::task::spawn_blocking", |core| core.blocking_pool());
+    let pool = context::with_core("sim::task::spawn_blocking", |core| {
+        let pool = core.local(|core| {
+            let threads = core.with_config(|config| config.blocking_threads);
+            BlockingPool(Rc::new(Semaphore::new(threads)))
+        });
+        Rc::clone(&pool.0)
+    });
     super::Builder::new().name("blocking").spawn(async move {
         let _worker = pool.acquire_owned().await;
         let output = f();

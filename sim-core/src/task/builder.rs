@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::panic::Location;
 
+use super::JoinHandle;
 use crate::engine::context;
-use crate::executor::JoinHandle;
 
 /// Spawns a task with a name, which every report, trace and deadlock listing shows.
 ///
@@ -70,7 +70,7 @@ impl Builder {
     {
         let at = Location::caller();
         context::with_core("sim::task::Builder::spawn", |core| {
-            core.spawn(future, self.name.map(std::rc::Rc::from), at)
+            JoinHandle::spawn_on(core, future, self.name.map(std::rc::Rc::from), at)
         })
     }
 }

@@ -7,7 +7,8 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
-use crate::executor::{JoinError, JoinHandle};
+use super::JoinHandle;
+use crate::executor::JoinError;
 use crate::record::Outcome;
 
 /// A group of child tasks joined together; the first child that panics cancels the others.
@@ -101,7 +102,7 @@ impl<T: 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        let handle = crate::spawn(future);
+        let handle = crate::task::spawn(future);
         let ours = handle
             .second_claim()
             .expect("a task just spawned is in the table");

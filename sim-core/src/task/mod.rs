@@ -3,6 +3,7 @@
 mod blocking;
 mod builder;
 mod group;
+mod join;
 mod yield_now;
 
 use std::future::Future;
@@ -14,8 +15,9 @@ pub use group::{GroupError, TaskGroup};
 pub use yield_now::{YieldNow, yield_now};
 
 use crate::engine::context;
-pub use crate::executor::{AbortOnDrop, Cancel, JoinError, JoinHandle};
+pub use crate::executor::JoinError;
 pub use crate::record::{DoneInfo, TaskId};
+pub use join::{AbortOnDrop, Cancel, JoinHandle};
 
 /// Spawns `future` as a new task of the current run and returns its [`JoinHandle`].
 ///
@@ -49,7 +51,9 @@ where
     F::Output: 'static,
 {
     let at = Location::caller();
-    context::with_core("sim::spawn", |core| core.spawn(future, None, at))
+    context::with_core("sim::spawn", |core| {
+        JoinHandle::spawn_on(core, future, None, at)
+    })
 }
 
 /// The id of the task that is running.
@@ -75,5 +79,5 @@ pub fn id() -> TaskId {
 /// assert_eq!(sim::task::try_id(), None);
 /// ```
 pub fn try_id() -> Option<TaskId> {
-    context::try_core().and_then(|core| core.current_task())
+    context::current_task()
 }

@@ -61,5 +61,14 @@ pub fn elapsed() -> Duration {
 #[track_caller]
 pub fn advance(duration: Duration) -> impl std::future::Future<Output = ()> {
     context::with_core("sim::time::advance", |core| core.advance(duration));
-    crate::task::yield_now()
+    // Yield once, as `sim::task::yield_now` does (the time module sits below `task`).
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
 }
