@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::engine::context;
-use crate::sched::rng::{SimRng, Stream};
+use crate::sched::{SimRng, Stream};
 
 /// Probability that a call site is enabled in a run.
 const SITE_ENABLED: u32 = 4; // one in four

@@ -15,7 +15,7 @@ use rand_core::{Infallible, TryRng};
 pub use rand::{Rng, RngExt};
 
 use crate::engine::context;
-use crate::sched::rng::SimRng as Stable;
+use crate::sched::SimRng as Stable;
 
 /// A value drawn from the run's random stream, like `rand::random`.
 ///

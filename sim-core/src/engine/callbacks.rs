@@ -11,9 +11,9 @@ use std::rc::Rc;
 
 use super::Core;
 use super::context;
+use crate::executor::NewTask;
 use crate::executor::Ready;
-use crate::executor::cell::{AnyTask, Stage};
-use crate::executor::table::NewTask;
+use crate::executor::{AnyTask, Stage};
 use crate::record::{DoneInfo, Outcome, TaskId};
 
 pub(crate) type DoneCallback = Box<dyn FnOnce(DoneInfo)>;

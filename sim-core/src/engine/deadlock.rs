@@ -1,6 +1,7 @@
 //! Deadlock analysis: what each blocked task waits on, who holds it, and the first cycle in the
 //! "waits on a resource held by" graph.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -82,6 +83,22 @@ impl Stuck {
     }
 }
 
+/// The end of a task, which its join handle's owner waits for; the task itself is its holder,
+/// so a task and the one it awaits that wait on each other form a reported cycle.
+struct TaskEnd(TaskInfo);
+
+impl fmt::Display for TaskEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the end of task {} (its join handle)", self.0)
+    }
+}
+
+impl WaitTarget for TaskEnd {
+    fn holders(&self) -> Vec<TaskId> {
+        vec![self.0.id]
+    }
+}
+
 impl Core {
     /// `task` now waits on `target`.
     pub(crate) fn register_wait(&self, task: TaskId, target: Rc<dyn WaitTarget>) {
@@ -108,12 +125,25 @@ impl Core {
 }
 
 impl State {
-    /// Every blocked task, and what those that registered a wait wait on.
+    /// Every blocked task, and what those that registered a wait, or await a join handle,
+    /// wait on.
     pub(super) fn stuck(&self) -> Stuck {
         let blocked: Vec<TaskInfo> = self.tasks.blocked();
+        let joins: BTreeMap<TaskId, Rc<dyn WaitTarget>> = self
+            .tasks
+            .joins()
+            .into_iter()
+            .map(|(waiter, key)| {
+                let target: Rc<dyn WaitTarget> = Rc::new(TaskEnd(self.tasks.info(key)));
+                (waiter, target)
+            })
+            .collect();
         let waits = blocked
             .iter()
-            .filter_map(|t| Some((t.id, Rc::clone(self.waits.get(&t.id)?))))
+            .filter_map(|t| {
+                let target = self.waits.get(&t.id).or_else(|| joins.get(&t.id))?;
+                Some((t.id, Rc::clone(target)))
+            })
             .collect();
         Stuck {
             at: self.at(),

@@ -1,7 +1,7 @@
 //! Debug mode's measurements (slow polls) and the per-task tracing span.
 
+use crate::executor::Phase;
 use crate::executor::Ready;
-use crate::executor::table::Phase;
 use crate::record::{DebugReport, SlowPoll};
 
 use super::Core;

@@ -5,8 +5,8 @@ use std::any::Any;
 use std::task::{Context, Poll};
 
 use crate::error::PanicReason;
+use crate::executor::Phase;
 use crate::executor::Ready;
-use crate::executor::table::Phase;
 
 use super::Core;
 

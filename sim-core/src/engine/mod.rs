@@ -56,10 +56,10 @@ use self::callbacks::Callbacks;
 use self::locals::Locals;
 use self::state::State;
 use self::timer_queue::TimerQueue;
-use crate::executor::table::TaskTable;
-use crate::executor::waker::Inbox;
+use crate::executor::Inbox;
+use crate::executor::TaskTable;
 use crate::record::{DebugReport, DecisionPoint, Event, Instant, Schedule, TaskId};
-use crate::sched::rng::{SimRng, Stream};
+use crate::sched::{SimRng, Stream};
 
 /// A run's engine: its state behind one `RefCell`, plus what must be readable while that
 /// state is borrowed (the clock) or is shared with wakers on other threads (the inbox).

@@ -7,9 +7,9 @@
 use std::task::{Context, Waker};
 
 use crate::error::PanicReason;
+use crate::executor::Phase;
 use crate::executor::Ready;
-use crate::executor::cell::{AnyTask, TaskPoll};
-use crate::executor::table::Phase;
+use crate::executor::{AnyTask, TaskPoll};
 use crate::record::{DoneInfo, EventKind, Outcome};
 
 use super::Core;

@@ -4,9 +4,9 @@ use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
 
+use crate::executor::NewTask;
 use crate::executor::Ready;
-use crate::executor::cell::{AnyTask, Stage};
-use crate::executor::table::NewTask;
+use crate::executor::{AnyTask, Stage};
 use crate::record::EventKind;
 
 use super::Core;
@@ -33,7 +33,7 @@ impl Core {
     /// Inserts the `block_on` future's entry; its future stays on the caller's stack.
     pub(crate) fn spawn_main(&self, spawned_at: &'static Location<'static>) -> Ready {
         self.insert(NewTask {
-            name: Some(crate::executor::table::main_name()),
+            name: Some(crate::executor::main_name()),
             spawned_at,
             cell: None,
         })

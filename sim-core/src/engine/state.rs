@@ -12,14 +12,14 @@ use super::deadlock::WaitTarget;
 use super::timer_queue::TimerQueue;
 use crate::error::{PanicReason, Panicked, ReplayMismatch, SimError};
 use crate::executor::Ready;
-use crate::executor::table::TaskTable;
+use crate::executor::TaskTable;
 use crate::record::Instant;
 use crate::record::{
     DebugReport, DecisionKind, DecisionPoint, Event, EventKind, ReplayError, RunPoint, Schedule,
     TaskId,
 };
 use crate::sched::Scheduler;
-use crate::sched::rng::SimRng;
+use crate::sched::SimRng;
 use std::collections::BTreeMap;
 
 use super::config::{Config, Injection, UnobservedPanic};

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError, StepLimit, TimeLimit};
+use crate::executor::LocalWakes;
+use crate::executor::Phase;
 use crate::executor::Ready;
-use crate::executor::table::Phase;
-use crate::executor::waker::LocalWakes;
 use crate::record::Instant;
 use crate::record::{DecisionKind, EventKind};
 

@@ -9,4 +9,8 @@ pub(crate) mod table;
 pub(crate) mod waker;
 
 pub use error::JoinError;
+
+pub(crate) use cell::{AnyTask, Stage, TaskPoll, panic_message};
 pub(crate) use runnable::{Ready, RunnableSet};
+pub(crate) use table::{NewTask, Phase, TaskTable, main_name};
+pub(crate) use waker::{Inbox, LocalWakes};

@@ -13,6 +13,7 @@
 //! table holds live tasks and unclaimed outputs, never history.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -262,6 +263,27 @@ impl TaskTable {
     /// Tasks that are neither runnable nor running nor done, in id order.
     pub(crate) fn blocked(&self) -> Vec<TaskInfo> {
         self.infos(|e| e.phase == Phase::Idle)
+    }
+
+    /// Tasks blocked on another task's join handle, found without any bookkeeping on the hot
+    /// path: a handle keeps its waiter's waker, and an idle task's entry holds that same waker,
+    /// so matching the two names the waiter. Pairs of (waiting task, slot of the awaited task).
+    /// A waiter that wrapped its waker (a combinator's own waker) is not found.
+    pub(crate) fn joins(&self) -> Vec<(TaskId, usize)> {
+        let idle: BTreeMap<usize, TaskId> = self
+            .slab
+            .iter()
+            .filter(|(_, e)| e.phase == Phase::Idle)
+            .filter_map(|(_, e)| Some((e.waker.as_ref()?.data() as usize, e.id)))
+            .collect();
+        self.slab
+            .iter()
+            .filter(|(_, e)| e.phase != Phase::Done)
+            .filter_map(|(key, e)| {
+                let waiter = idle.get(&(e.join_waker.as_ref()?.data() as usize))?;
+                Some((*waiter, key))
+            })
+            .collect()
     }
 
     /// The tasks whose entry satisfies `filter`, as reports name them, in id order.

@@ -15,7 +15,7 @@ pub use builder::{Builder, DEFAULT_MAX_STEPS};
 use crate::engine::context;
 use crate::engine::{Config, Core, Step};
 use crate::error::SimError;
-use crate::executor::cell::{TaskPoll, panic_message};
+use crate::executor::{TaskPoll, panic_message};
 use crate::record::{DebugReport, DecisionPoint, Event, Outcome, Schedule};
 use crate::sched::Strategy;
 use crate::task::JoinHandle;

@@ -19,6 +19,8 @@ pub(crate) mod rng;
 use std::fmt;
 use std::str::FromStr;
 
+pub(crate) use rng::{SimRng, Stream};
+
 use crate::executor::RunnableSet;
 use crate::record::{DecisionKind, ReplayError, Schedule, TaskId};
 

@@ -7,7 +7,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use std::panic::Location;
+
 use super::chaos::ChaosGate;
+use super::resource::Resource;
+use crate::record::TaskId;
 
 struct Inner<T> {
     value: Option<T>,
@@ -31,6 +35,7 @@ struct Inner<T> {
 ///     assert!(rx.await.is_err()); // the sender went away
 /// }).unwrap();
 /// ```
+#[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Rc::new(RefCell::new(Inner {
         value: None,
@@ -45,6 +50,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         Receiver {
             inner,
             chaos: ChaosGate::default(),
+            resource: Resource::new("oneshot channel", Location::caller()),
+            waiting: None,
         },
     )
 }
@@ -120,6 +127,10 @@ impl<T> fmt::Debug for Sender<T> {
 pub struct Receiver<T> {
     inner: Rc<RefCell<Inner<T>>>,
     chaos: ChaosGate,
+    /// What deadlock reports say a task blocked here waits on.
+    resource: Rc<Resource>,
+    /// The task registered as waiting, while it waits.
+    waiting: Option<TaskId>,
 }
 
 impl<T> Receiver<T> {
@@ -159,19 +170,27 @@ impl<T> Future for Receiver<T> {
             return Poll::Pending;
         }
         let mut inner = this.inner.borrow_mut();
-        match inner.value.take() {
-            Some(v) => Poll::Ready(Ok(v)),
-            None if !inner.sender_alive => Poll::Ready(Err(RecvError)),
+        let result = match inner.value.take() {
+            Some(v) => Ok(v),
+            None if !inner.sender_alive => Err(RecvError),
             None => {
                 inner.receiver_waker = Some(cx.waker().clone());
-                Poll::Pending
+                drop(inner);
+                if this.waiting.is_none() {
+                    this.waiting = Resource::wait(&this.resource);
+                }
+                return Poll::Pending;
             }
-        }
+        };
+        drop(inner);
+        Resource::stop_waiting(this.waiting.take());
+        Poll::Ready(result)
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        Resource::stop_waiting(self.waiting.take());
         let mut inner = self.inner.borrow_mut();
         inner.receiver_alive = false;
         let value = inner.value.take();

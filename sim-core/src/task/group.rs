@@ -3,13 +3,15 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
 use super::JoinHandle;
 use crate::executor::JoinError;
-use crate::record::Outcome;
+use crate::record::{Outcome, TaskId};
+use crate::sync::{WaitTarget, Waiting};
 
 /// A group of child tasks joined together; the first child that panics cancels the others.
 ///
@@ -57,9 +59,46 @@ struct Shared<T> {
     running: usize,
     failed: bool,
     joiner: Option<Waker>,
+    /// Where the group was made, for deadlock reports.
+    site: &'static Location<'static>,
+}
+
+/// What a task blocked in [`TaskGroup::join`] waits on: the group's running children.
+struct GroupWait<T>(Weak<RefCell<Shared<T>>>);
+
+impl<T> fmt::Display for GroupWait<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.upgrade() {
+            Some(shared) => {
+                let shared = shared.borrow();
+                write!(
+                    f,
+                    "TaskGroup created at {} ({} of its children still running)",
+                    shared.site, shared.running
+                )
+            }
+            None => f.write_str("a TaskGroup"),
+        }
+    }
+}
+
+impl<T> WaitTarget for GroupWait<T> {
+    fn holders(&self) -> Vec<TaskId> {
+        let Some(shared) = self.0.upgrade() else {
+            return Vec::new();
+        };
+        let shared = shared.borrow();
+        shared
+            .children
+            .iter()
+            .filter(|child| !child.is_finished())
+            .map(|child| child.id())
+            .collect()
+    }
 }
 
 impl<T: 'static> Default for TaskGroup<T> {
+    #[track_caller]
     fn default() -> TaskGroup<T> {
         TaskGroup::new()
     }
@@ -72,6 +111,7 @@ impl<T: 'static> TaskGroup<T> {
     /// let group = sim::task::TaskGroup::<()>::new();
     /// # drop(group);
     /// ```
+    #[track_caller]
     pub fn new() -> TaskGroup<T> {
         TaskGroup {
             shared: Rc::new(RefCell::new(Shared {
@@ -79,6 +119,7 @@ impl<T: 'static> TaskGroup<T> {
                 running: 0,
                 failed: false,
                 joiner: None,
+                site: Location::caller(),
             })),
         }
     }
@@ -135,15 +176,23 @@ impl<T: 'static> TaskGroup<T> {
     /// # }).unwrap();
     /// ```
     pub async fn join(self) -> Result<Vec<T>, GroupError> {
+        let mut waiting: Option<Waiting> = None;
         poll_fn(|cx| {
             let mut shared = self.shared.borrow_mut();
             if shared.running > 0 {
                 shared.joiner = Some(cx.waker().clone());
+                drop(shared);
+                if waiting.is_none() {
+                    let target: Rc<dyn WaitTarget> =
+                        Rc::new(GroupWait(Rc::downgrade(&self.shared)));
+                    waiting = Some(Waiting::new(target));
+                }
                 return Poll::Pending;
             }
             Poll::Ready(())
         })
         .await;
+        drop(waiting);
         let children = std::mem::take(&mut self.shared.borrow_mut().children);
         let mut outputs = Vec::with_capacity(children.len());
         let mut errors = Vec::new();
