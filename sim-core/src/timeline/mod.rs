@@ -61,10 +61,12 @@ macro_rules! put {
     };
 }
 
+mod text;
+
+use text::{cut, json_string, xml};
+
 /// SVG width, in units of one step, of a stretch of virtual time in which no step runs.
 const GAP_UNITS: f64 = 1.5;
-/// Longest lane label the SVG draws in full; longer ones are cut (the tooltip has all of it).
-const MAX_LABEL_CHARS: usize = 28;
 /// Width of the plot area the SVG aims for, in pixels.
 const TARGET_PLOT_WIDTH: f64 = 1150.0;
 /// Height of the SVG above the first lane: title, summary, legend, failure label, step axis.
@@ -448,33 +450,6 @@ impl Timeline {
         args.push_str(extra);
         args.push('}');
         args
-    }
-
-    /// A one-line summary: tasks, steps, virtual time span, failure.
-    fn summary(&self) -> String {
-        let mut s = format!(
-            "{} task{}, {} step{}",
-            self.lanes.len(),
-            plural(self.lanes.len()),
-            self.slots.len(),
-            plural(self.slots.len())
-        );
-        if let (Some(first), Some(last)) = (self.slots.first(), self.slots.last()) {
-            put!(
-                s,
-                ", virtual time {:?} to {:?}",
-                first.place.time,
-                last.place.time
-            );
-        }
-        if let Some((place, slot)) = self.failure() {
-            put!(s, "; failure at step {} (t={:?}", place.step, place.time);
-            if let Some(lane) = slot.and_then(|s| self.lane(s.task)) {
-                put!(s, ", {}", lane.quoted_label());
-            }
-            s.push(')');
-        }
-        s
     }
 
     /// A self-contained SVG picture of the run.
@@ -974,10 +949,6 @@ fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// A layout position in nanoseconds as Chrome's `ts`: microseconds with three decimals.
 fn micros(pos: u128) -> String {
     format!("{}.{:03}", pos / 1000, pos % 1000)
@@ -995,59 +966,6 @@ fn nice_step(min: u64) -> u64 {
         }
         scale = scale.saturating_mul(10);
     }
-}
-
-/// Cuts a label to [`MAX_LABEL_CHARS`], ending it with `…` when cut.
-fn cut(label: &str) -> String {
-    if label.chars().count() <= MAX_LABEL_CHARS {
-        label.to_owned()
-    } else {
-        let mut s: String = label.chars().take(MAX_LABEL_CHARS - 1).collect();
-        s.push('\u{2026}');
-        s
-    }
-}
-
-/// `s` as a JSON string literal, quotes included.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                put!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `s` escaped for XML text and attribute values. Characters XML 1.0 does not allow at all
-/// (control characters other than tab, newline and carriage return) become U+FFFD.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
