@@ -61,6 +61,7 @@ macro_rules! put {
 }
 
 mod chrome;
+mod geometry;
 mod html;
 mod marks;
 mod svg;

@@ -1,18 +1,13 @@
 //! The SVG writer: [`Timeline::svg`], the run drawn as one lane per task on the layout line
 //! with idle stretches shortened, and the `<svg>` element that the HTML page embeds.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::chrome::outcome_name;
+use super::geometry::Geometry;
 use super::marks::{Mark, legend, mark};
 use super::text::{cut, xml};
-use super::{GAP_UNITS, Timeline};
-
-/// Width of the plot area the SVG aims for, in pixels.
-const TARGET_PLOT_WIDTH: f64 = 1150.0;
-/// Height of the SVG above the first lane: title, summary, legend, failure label, step axis.
-const HEADER: f64 = 112.0;
+use super::{Place, Slot, Timeline};
 
 impl Timeline {
     /// A self-contained SVG picture of the run.
@@ -42,32 +37,35 @@ impl Timeline {
 
     /// Writes the `<svg>` element.
     pub(super) fn svg_element(&self, out: &mut String) {
-        let n = self.lanes.len();
-        let lane_h = (560.0 / n.max(1) as f64).clamp(12.0, 26.0);
-        let label_font = (lane_h * 0.46).clamp(8.5, 11.5);
-        let labels: Vec<String> = self.lanes.iter().map(|l| cut(&l.plain_label())).collect();
-        let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-        let left = (18.0 + longest as f64 * label_font * 0.62).max(104.0);
-        let units = self.end.unit.max(1.0);
-        let ppu = (TARGET_PLOT_WIDTH / units).clamp(0.3, 28.0);
-        let x0 = left + 10.0;
-        let x = |u: f64| x0 + u * ppu;
-        let plot_right = x(units);
-        let width = (plot_right + 56.0).max(860.0);
-        let lanes_top = HEADER;
-        let lanes_bottom = lanes_top + n as f64 * lane_h;
-        let axis_y = lanes_bottom + 6.0;
-        let height = axis_y + 42.0;
-        let center = |i: usize| lanes_top + (i as f64 + 0.5) * lane_h;
-        let index: BTreeMap<u64, usize> = self
-            .lanes
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.id, i))
-            .collect();
-        let r = (lane_h * 0.24).clamp(2.5, 5.5);
+        let g = Geometry::new(self);
+        self.draw_header(out, &g);
+        if self.lanes.is_empty() {
+            put!(
+                out,
+                "<text x=\"16\" y=\"{:.1}\" fill=\"#868e96\">no events recorded</text>\n",
+                g.lanes_top + 14.0
+            );
+            out.push_str("</svg>\n");
+            return;
+        }
         let failure = self.failure();
+        let failing = failure.and_then(|(_, slot)| slot); // the step the failure falls in
+        self.draw_lanes(out, &g);
+        self.draw_lifetimes(out, &g);
+        self.draw_steps(out, &g, failing);
+        self.draw_marks(out, &g);
+        self.draw_labels(out, &g, failing.map(|s| s.task));
+        self.draw_axes(out, &g);
+        if let Some(failure) = failure {
+            self.draw_failure(out, &g, failure);
+        }
+        out.push_str("</svg>\n");
+    }
 
+    /// The `<svg>` start tag, the title and background, the heading with the run's summary,
+    /// and the legend: everything above the step axis.
+    fn draw_header(&self, out: &mut String, g: &Geometry) {
+        let &Geometry { width, height, .. } = g;
         put!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
@@ -93,17 +91,17 @@ impl Timeline {
             xml(&self.summary())
         );
         legend(out, 16.0, 66.0);
+    }
 
-        if n == 0 {
-            put!(
-                out,
-                "<text x=\"16\" y=\"{:.1}\" fill=\"#868e96\">no events recorded</text>\n",
-                lanes_top + 14.0
-            );
-            out.push_str("</svg>\n");
-            return;
-        }
-
+    /// The lane stripes, and the grid lines where a new instant begins.
+    fn draw_lanes(&self, out: &mut String, g: &Geometry) {
+        let &Geometry {
+            lane_h,
+            width,
+            lanes_top,
+            axis_y,
+            ..
+        } = g;
         // Lane stripes.
         out.push_str("<g class=\"lanes\">\n");
         for (i, lane) in self.lanes.iter().enumerate() {
@@ -124,15 +122,8 @@ impl Timeline {
             "<g class=\"grid\" stroke=\"#ced4da\" stroke-width=\"1\" stroke-dasharray=\"2 3\">\n",
         );
         let mut last_grid = f64::NEG_INFINITY;
-        let tick_x = |u: f64| {
-            if u > 0.0 {
-                x(u - GAP_UNITS / 2.0)
-            } else {
-                x(u)
-            }
-        };
         for &(u, _) in &self.ticks {
-            let gx = tick_x(u);
+            let gx = g.tick_x(u);
             if gx - last_grid >= 4.0 {
                 put!(
                     out,
@@ -142,8 +133,10 @@ impl Timeline {
             }
         }
         out.push_str("</g>\n");
+    }
 
-        // Lifetimes, and spawn connectors from the parent's lane.
+    /// Each task's lifetime line, and the spawn connectors from the parent's lane.
+    fn draw_lifetimes(&self, out: &mut String, g: &Geometry) {
         out.push_str("<g class=\"lifetimes\" stroke=\"#adb5bd\" stroke-width=\"1.2\">\n");
         for (i, lane) in self.lanes.iter().enumerate() {
             let first_slot = self
@@ -156,14 +149,14 @@ impl Timeline {
                 .map(|p| p.unit + 0.5)
                 .or(first_slot)
                 .unwrap_or(0.0);
-            let stop = lane.finished.map_or(units, |(p, _)| p.unit);
+            let stop = lane.finished.map_or(g.units, |(p, _)| p.unit);
             put!(
                 out,
                 "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>\n",
-                x(start),
-                center(i),
-                x(stop.max(start)),
-                center(i)
+                g.x(start),
+                g.center(i),
+                g.x(stop.max(start)),
+                g.center(i)
             );
         }
         out.push_str("</g>\n");
@@ -171,25 +164,37 @@ impl Timeline {
             "<g class=\"spawns\" stroke=\"#a5b0bb\" stroke-width=\"0.8\" stroke-dasharray=\"2 2\">\n",
         );
         for (i, lane) in self.lanes.iter().enumerate() {
-            if let (Some(place), Some(&p)) = (lane.spawned, lane.parent.and_then(|p| index.get(&p)))
+            if let (Some(place), Some(&p)) =
+                (lane.spawned, lane.parent.and_then(|p| g.index.get(&p)))
             {
-                let sx = x(place.unit + 0.5);
+                let sx = g.x(place.unit + 0.5);
                 put!(
                     out,
                     "<line x1=\"{sx:.1}\" y1=\"{:.1}\" x2=\"{sx:.1}\" y2=\"{:.1}\"/>\n",
-                    center(p),
-                    center(i)
+                    g.center(p),
+                    g.center(i)
                 );
             }
         }
         out.push_str("</g>\n");
+    }
 
+    /// The failing step's band (`failing`: the step polled there, if any), then a bar for each
+    /// step: polls in blue, drops of an aborted task's future in orange.
+    fn draw_steps(&self, out: &mut String, g: &Geometry, failing: Option<Slot>) {
+        let &Geometry {
+            lane_h,
+            ppu,
+            lanes_top,
+            lanes_bottom,
+            ..
+        } = g;
         // The failing step's band.
-        if let Some((_, Some(slot))) = failure {
+        if let Some(slot) = failing {
             put!(
                 out,
                 "<rect class=\"failure-band\" x=\"{:.1}\" y=\"{lanes_top:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#e03131\" fill-opacity=\"0.14\"/>\n",
-                x(slot.place.unit),
+                g.x(slot.place.unit),
                 ppu.max(1.0),
                 lanes_bottom - lanes_top
             );
@@ -206,7 +211,7 @@ impl Timeline {
         for (cancel, class, fill) in [(false, "polls", "#3b7dd8"), (true, "drops", "#f59f00")] {
             put!(out, "<g class=\"{class}\" fill=\"{fill}\">\n");
             for slot in self.slots.iter().filter(|s| s.cancel == cancel) {
-                let Some(&i) = index.get(&slot.task) else {
+                let Some(&i) = g.index.get(&slot.task) else {
                     continue;
                 };
                 let what = if cancel {
@@ -217,8 +222,8 @@ impl Timeline {
                 put!(
                     out,
                     "<rect x=\"{:.2}\" y=\"{:.1}\" width=\"{bar_w:.2}\" height=\"{bar_h:.1}\"><title>step {} \u{b7} t={:?} \u{b7} {} \u{b7} {what}</title></rect>\n",
-                    x(slot.place.unit) + bar_pad,
-                    center(i) - bar_h / 2.0,
+                    g.x(slot.place.unit) + bar_pad,
+                    g.center(i) - bar_h / 2.0,
                     slot.place.step,
                     slot.place.time,
                     xml(&self.lanes[i].plain_label())
@@ -226,18 +231,20 @@ impl Timeline {
             }
             out.push_str("</g>\n");
         }
+    }
 
-        // Spawn and completion marks.
+    /// The spawn and completion marks, with tooltips.
+    fn draw_marks(&self, out: &mut String, g: &Geometry) {
         out.push_str("<g class=\"marks\">\n");
         for (i, lane) in self.lanes.iter().enumerate() {
-            let cy = center(i);
+            let cy = g.center(i);
             let name = xml(&lane.plain_label());
             if let Some(place) = lane.spawned {
                 let tip = format!(
                     "{name} spawned at step {} \u{b7} t={:?}",
                     place.step, place.time
                 );
-                mark(out, Mark::Spawned, x(place.unit + 0.5), cy, r, &tip);
+                mark(out, Mark::Spawned, g.x(place.unit + 0.5), cy, g.r, &tip);
             }
             if let Some((place, outcome)) = lane.finished {
                 let tip = format!(
@@ -246,15 +253,20 @@ impl Timeline {
                     place.step,
                     place.time
                 );
-                mark(out, Mark::Finished(outcome), x(place.unit), cy, r, &tip);
+                mark(out, Mark::Finished(outcome), g.x(place.unit), cy, g.r, &tip);
             }
         }
         out.push_str("</g>\n");
+    }
 
-        // Lane labels.
+    /// The lane labels, with the whole label as a tooltip; the task polled at the failing step
+    /// (`failing_task`) in bold red.
+    fn draw_labels(&self, out: &mut String, g: &Geometry, failing_task: Option<u64>) {
+        let &Geometry {
+            label_font, left, ..
+        } = g;
         out.push_str("<g class=\"labels\" text-anchor=\"end\">\n");
-        let failing_task = failure.and_then(|(_, s)| s).map(|s| s.task);
-        for (i, (lane, label)) in self.lanes.iter().zip(&labels).enumerate() {
+        for (i, (lane, label)) in self.lanes.iter().zip(&g.labels).enumerate() {
             let style = if failing_task == Some(lane.id) {
                 " fill=\"#c92a2a\" font-weight=\"bold\""
             } else {
@@ -264,13 +276,26 @@ impl Timeline {
                 out,
                 "<text class=\"lane-label\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{label_font:.1}\"{style}>{}<title>{}</title></text>\n",
                 left - 4.0,
-                center(i) + label_font * 0.36,
+                g.center(i) + label_font * 0.36,
                 xml(label),
                 xml(&lane.plain_label())
             );
         }
         out.push_str("</g>\n");
+    }
 
+    /// The step axis above the lanes and the time axis below them, their labels thinned so
+    /// they never overlap.
+    fn draw_axes(&self, out: &mut String, g: &Geometry) {
+        let &Geometry {
+            left,
+            ppu,
+            x0,
+            plot_right,
+            lanes_top,
+            axis_y,
+            ..
+        } = g;
         // Step axis, above the lanes.
         let step_y = lanes_top - 6.0;
         put!(
@@ -287,7 +312,7 @@ impl Timeline {
             }
             let text = step.to_string();
             let w = text.len() as f64 * 6.0;
-            let sx = x(slot.place.unit + 0.5);
+            let sx = g.x(slot.place.unit + 0.5);
             if sx - w / 2.0 < last_end + 8.0 {
                 continue;
             }
@@ -310,7 +335,7 @@ impl Timeline {
         for &(u, time) in &self.ticks {
             let text = format!("{time:?}");
             let w = text.chars().count() as f64 * 6.0;
-            let tx = tick_x(u);
+            let tx = g.tick_x(u);
             if tx < last_end + 10.0 {
                 continue;
             }
@@ -324,33 +349,38 @@ impl Timeline {
             last_end = tx + w;
         }
         out.push_str("</g>\n");
+    }
 
-        // The failure line and its label.
-        if let Some((place, slot)) = failure {
-            let fx = x(place.unit);
-            let mut text = format!(
-                "\u{2717} failure at step {} \u{b7} t={:?}",
-                place.step, place.time
-            );
-            if let Some(lane) = slot.and_then(|s| self.lane(s.task)) {
-                put!(text, " \u{b7} {}", cut(&lane.plain_label()));
-            }
-            let w = text.chars().count() as f64 * 6.6;
-            let (tx, anchor) = if fx + 6.0 + w > width - 8.0 {
-                (fx - 6.0, "end")
-            } else {
-                (fx + 6.0, "start")
-            };
-            put!(
-                out,
-                "<g class=\"failure\">\n<line x1=\"{fx:.1}\" y1=\"{:.1}\" x2=\"{fx:.1}\" y2=\"{:.1}\" stroke=\"#e03131\" stroke-width=\"2\"/>\n<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"#c92a2a\" font-weight=\"bold\">{}</text>\n</g>\n",
-                lanes_top - 24.0,
-                axis_y,
-                lanes_top - 26.0,
-                xml(&text)
-            );
+    /// The failure's red line and its label (`failure` as [`Timeline::failure`] gives it).
+    fn draw_failure(&self, out: &mut String, g: &Geometry, (place, slot): (Place, Option<Slot>)) {
+        let &Geometry {
+            width,
+            lanes_top,
+            axis_y,
+            ..
+        } = g;
+        let fx = g.x(place.unit);
+        let mut text = format!(
+            "\u{2717} failure at step {} \u{b7} t={:?}",
+            place.step, place.time
+        );
+        if let Some(lane) = slot.and_then(|s| self.lane(s.task)) {
+            put!(text, " \u{b7} {}", cut(&lane.plain_label()));
         }
-        out.push_str("</svg>\n");
+        let w = text.chars().count() as f64 * 6.6;
+        let (tx, anchor) = if fx + 6.0 + w > width - 8.0 {
+            (fx - 6.0, "end")
+        } else {
+            (fx + 6.0, "start")
+        };
+        put!(
+            out,
+            "<g class=\"failure\">\n<line x1=\"{fx:.1}\" y1=\"{:.1}\" x2=\"{fx:.1}\" y2=\"{:.1}\" stroke=\"#e03131\" stroke-width=\"2\"/>\n<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"#c92a2a\" font-weight=\"bold\">{}</text>\n</g>\n",
+            lanes_top - 24.0,
+            axis_y,
+            lanes_top - 26.0,
+            xml(&text)
+        );
     }
 }
 
