@@ -116,22 +116,6 @@ impl Lane {
             finished: None,
         }
     }
-
-    /// `#id "name"`, as failure reports write a task.
-    fn quoted_label(&self) -> String {
-        match &self.name {
-            Some(name) => format!("#{} \"{name}\"", self.id),
-            None => format!("#{}", self.id),
-        }
-    }
-
-    /// `#id name`, the SVG's lane label.
-    fn plain_label(&self) -> String {
-        match &self.name {
-            Some(name) => format!("#{} {name}", self.id),
-            None => format!("#{}", self.id),
-        }
-    }
 }
 
 /// One step: a poll, or the drop of an aborted task's future.

@@ -1,12 +1,30 @@
-//! Text helpers shared by the writers: the run's one-line summary, plurals, cutting long lane
-//! labels, and escaping for JSON string literals and for XML (SVG and HTML).
+//! Text helpers shared by the writers: a lane's labels, the run's one-line summary, plurals,
+//! cutting long labels, and escaping for JSON string literals and for XML (SVG and HTML).
 
 use std::fmt::Write as _;
 
-use super::Timeline;
+use super::{Lane, Timeline};
 
 /// Longest lane label the SVG draws in full; longer ones are cut (the tooltip has all of it).
 const MAX_LABEL_CHARS: usize = 28;
+
+impl Lane {
+    /// `#id "name"`, as failure reports write a task.
+    pub(super) fn quoted_label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("#{} \"{name}\"", self.id),
+            None => format!("#{}", self.id),
+        }
+    }
+
+    /// `#id name`, the SVG's lane label.
+    pub(super) fn plain_label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("#{} {name}", self.id),
+            None => format!("#{}", self.id),
+        }
+    }
+}
 
 impl Timeline {
     /// A one-line summary: tasks, steps, virtual time span, failure.
