@@ -46,6 +46,23 @@
 //! - [`Timeline::svg`] draws the same line with every stretch in which no step runs shortened to
 //!   a fixed gap, so that a run which sleeps an hour between two bursts still shows each poll as
 //!   a bar; a tick under the lanes labels the virtual time at which each new instant begins.
+//!
+//! # Parts
+//!
+//! `timeline/mod.rs` holds the [`Timeline`] data, the layout ([`Timeline::from_events`]), the
+//! failure mark and [`Timeline::write_to`]. Each rendering has its own file:
+//!
+//! - `chrome.rs`: [`Timeline::chrome_trace_json`];
+//! - `svg.rs`: [`Timeline::svg`], drawn part by part against the picture's sizes and scale
+//!   (`geometry.rs`), with the mark shapes and legend of `marks.rs`;
+//! - `html.rs`: [`Timeline::html`], the page around the SVG;
+//! - `text.rs`: lane labels, the summary line, label cutting, JSON and XML escaping;
+//! - `tests.rs`: the unit tests.
+//!
+//! Invariants: lanes are kept in task-id order and steps in step order (lookups search them);
+//! events are placed once, by [`Timeline::from_events`], and the writers only read the places,
+//! so a timeline renders to the same bytes every time; every name from the program under test
+//! is escaped for JSON or XML before it is written.
 
 use std::collections::BTreeMap;
 use std::path::Path;
