@@ -22,9 +22,7 @@ fn a_task_blocked_on_a_oneshot_names_the_channel_and_its_awaiter_names_the_task(
     let err = Runtime::new(1)
         .block_on(async {
             let (tx, rx) = oneshot::channel::<u8>();
-            let follower = sim::task::Builder::new()
-                .name("follower")
-                .spawn(async move { rx.await });
+            let follower = sim::task::Builder::new().name("follower").spawn(rx);
             let result = follower.await;
             drop(tx); // kept alive past the await: the follower can never finish
             result
@@ -70,12 +68,11 @@ fn two_tasks_awaiting_each_other_are_reported_as_a_cycle() {
                 let a = b_slot.borrow_mut().take().unwrap();
                 a.await.unwrap();
             });
-            let (a_id, b_id) = (a.id(), b.id());
             *for_b.borrow_mut() = Some(a);
             *for_a.borrow_mut() = Some(b);
             // Wait forever on something the report names, so main is not part of the cycle.
             let _waiting = Waiting::new(Rc::new(Named("the end of the test")));
-            std::future::pending::<(TaskId, TaskId)>().await
+            std::future::pending::<()>().await
         })
         .unwrap_err();
     let text = err.to_string();

@@ -142,8 +142,16 @@ fn a_lock_order_deadlock_reads_as_a_cycle_naming_tasks_and_locks() {
     assert_eq!(d.cycle.len(), 2, "{err}");
     let ids: Vec<u64> = d.cycle.iter().map(|t| t.as_u64()).collect();
     assert_eq!(ids, [1, 2], "tasks a (#1) and b (#2)");
-    assert_eq!(d.waits.len(), 2, "{err}");
-    for wait in &d.waits {
+    // main awaits a's join handle; a and b each wait on the mutex the other holds.
+    assert_eq!(d.waits.len(), 3, "{err}");
+    let (main, locks) = d.waits.split_first().unwrap();
+    assert_eq!(main.task.as_u64(), 0, "{err}");
+    assert!(
+        main.resource.starts_with("the end of task #1 \"a\""),
+        "{main:?}"
+    );
+    assert_eq!(main.holders, [d.cycle[0]], "{err}");
+    for wait in locks {
         assert!(
             wait.resource
                 .starts_with("Mutex created at tests/tests/run_errors.rs:"),

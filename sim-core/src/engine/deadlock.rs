@@ -89,7 +89,7 @@ struct TaskEnd(TaskInfo);
 
 impl fmt::Display for TaskEnd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the end of task {} (its join handle)", self.0)
+        write!(f, "the end of task {}", self.0)
     }
 }
 
