@@ -10,26 +10,12 @@
 //!
 //! # Environment
 //!
-//! Every variable is optional; a malformed value fails the test with a message naming the
-//! variable and the value.
+//! Every `SIM_*` variable, the one list of them (`Builder::from_env` reads the rows marked
+//! `Builder`; [`Check::from_env`], which `#[sim::test]` calls, reads them all). Every variable
+//! is optional; a malformed value fails the test with a message naming the variable and the
+//! value, never a silent default.
 //!
-//! | variable | meaning | format |
-//! |---|---|---|
-//! | `SIM_SEED` | run exactly this seed, nothing else | decimal, or hex with `0x` |
-//! | `SIM_SEEDS` | how many seeds to run (overrides `seeds = N`) | integer >= 1 |
-//! | `SIM_SEED_START` | position of the first seed (to continue where another run stopped) | integer |
-//! | `SIM_SHARD` | run only shard `i` of `n`: positions `p` with `p % n == i - 1` | `i/n`, `1 <= i <= n` |
-//! | `SIM_STRATEGY` | the strategy (overrides the attribute) | `random`, `fifo`, `pct`, `pct:N`, `exhaustive`, `exhaustive:N` |
-//! | `SIM_JOBS` | run seeds on this many threads, one runtime each | integer >= 1 |
-//! | `SIM_SCHEDULE` | replay this schedule (needs `SIM_SEED`) | as printed, `v1:...` |
-//! | `SIM_CHECK_DETERMINISM` | run each seed twice and compare their events (hashed) | `1`/`0`, `true`/`false` |
-//! | `SIM_VERBOSE` | print a one-line summary when the test passes | `1`/`0`, `true`/`false` |
-//! | `SIM_SHRINK` | shrink a failing schedule (on unless `0`) | `1`/`0`, `true`/`false` |
-//! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
-//! | `SIM_TIMELINE` | on failure, write the failing run's timeline (JSON, SVG, HTML) into this folder | a path |
-//! | `SIM_DEBUG` | debug mode in every run (see `Builder::debug`) | `1`/`0`, `true`/`false` |
-//! | `SIM_TRACE` | print the run's events with virtual timestamps (see [`trace`](crate::trace)) | `1`, `trace`, `info`, `0` |
-//! | `SIM_INJECT_CANCEL` | after the seeds, cancel each `timeout` at each of its pending points in turn | `1`/`0`, `true`/`false` |
+#![doc = crate::env::table!()]
 //!
 //! With `SIM_JOBS`, the failure reported is the one with the lowest seed position, whatever
 //! the threads' timing, so the report is the same as with one thread.
@@ -93,9 +79,8 @@ use runner::{SeedRunner, TestFn};
 
 pub use report::{CheckError, Failure, FailureKind, InjectedCancellation, ShrunkSchedule, Summary};
 pub use runner::TestOutput;
-pub use seeds::seed_for;
+pub use seeds::{Shard, seed_for};
 
-pub use crate::env::Shard;
 use crate::env::{EnvError, EnvSettings};
 use crate::record::Schedule;
 use crate::runtime::DEFAULT_MAX_STEPS;

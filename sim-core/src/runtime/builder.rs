@@ -73,23 +73,13 @@ impl Builder {
 
     /// A builder with defaults, then the settings given by the environment.
     ///
-    /// The variables that concern one run, all optional:
-    ///
-    /// | variable | meaning | format |
-    /// |---|---|---|
-    /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
-    /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
-    /// | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
-    /// | `SIM_TRACE` | print the run's events with virtual timestamps | `1`, `trace`, `info`, `0` |
-    /// | `SIM_DEBUG` | debug mode (slow polls, leaked tasks, ignored panics) | `1`/`0`, `true`/`false` |
-    /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`](crate::Schedule)'s `Display`, e.g. `v1:0*3,1` |
-    ///
-    /// The full list, with the variables the multi-seed checker reads, is in the
-    /// [`check`](crate::check) module's docs.
+    /// It reads the variables that concern one run: the rows marked `Builder` in the
+    /// [table of `SIM_*` variables](crate::check#environment), the one list of them. It also
+    /// starts [tracing](crate::trace::init) when `SIM_TRACE` asks for it.
     ///
     /// # Errors
     ///
-    /// A set `SIM_*` variable whose value does not parse (any of the full list) gives an
+    /// A set `SIM_*` variable whose value does not parse (any of the table's) gives an
     /// [`EnvError`] naming the variable, the value and what was expected. Nothing falls back
     /// to a default silently.
     ///
@@ -136,9 +126,12 @@ impl Builder {
         Ok(self.apply_env(&EnvSettings::read(lookup)?))
     }
 
-    /// Applies the settings of the environment that concern a single run.
+    /// Applies the settings of the environment that concern a single run, and starts
+    /// tracing if `SIM_TRACE` asks for it.
     pub(crate) fn apply_env(mut self, env: &EnvSettings) -> Builder {
-        env.start_tracing();
+        if let Some(level) = env.trace_level() {
+            crate::trace::init(level);
+        }
         if let Some(seed) = env.seed {
             self.config.seed = seed;
         }
