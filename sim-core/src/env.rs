@@ -12,6 +12,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::record::Schedule;
 use crate::sched::Strategy;
@@ -91,6 +92,8 @@ pub(crate) struct Variable {
     pub(crate) default: &'static str,
     /// Who reads it: `Builder::from_env` and `Check::from_env`, or only the latter.
     pub(crate) read_by: ReadBy,
+    /// Whether a failure's replay command sets it again.
+    pub(crate) replay: Replay,
 }
 
 /// Who reads a variable.
@@ -102,6 +105,18 @@ pub(crate) enum ReadBy {
     Check,
 }
 
+/// How a failure's replay command treats a variable that was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Copied into the command as it was set: it changes what a run does.
+    Copied,
+    /// Written by the checker itself where the failure needs it (the seed, the schedule,
+    /// the strategy, a determinism re-run, an injected cancellation).
+    Checker,
+    /// Left out: it changes what is shown or how many seeds run, not what a run does.
+    No,
+}
+
 /// Declares the variables: each row gives the parsed field, its type, the variable's name,
 /// its parser (`&str -> Result<T, String>`), and the columns of the documented table.
 macro_rules! variables {
@@ -111,11 +126,11 @@ macro_rules! variables {
             format: $format:literal,
             example: $example:literal,
             default: $default:literal,
-            read_by: $read_by:ident $(,)?
+            read_by: $read_by:ident,
+            replay: $replay:ident $(,)?
         }
     )*) => {
         /// Every variable, in the order they are read and documented.
-        #[cfg_attr(not(test), expect(dead_code, reason = "only the tests read the rows so far"))]
         pub(crate) const VARIABLES: &[Variable] = &[$(Variable {
             name: $name,
             meaning: $meaning,
@@ -123,17 +138,19 @@ macro_rules! variables {
             example: $example,
             default: $default,
             read_by: ReadBy::$read_by,
+            replay: Replay::$replay,
         }),*];
 
         /// The Markdown table of [`VARIABLES`], for `#[doc = ...]`.
         macro_rules! table {
             () => {
                 concat!(
-                    "| variable | meaning | format | default | read by |\n",
-                    "|---|---|---|---|---|\n",
+                    "| variable | meaning | format | default | read by | in a replay command |\n",
+                    "|---|---|---|---|---|---|\n",
                     $(
                         "| `", $name, "` | ", $meaning, " | ", $format, ", e.g. `", $example,
-                        "` | ", $default, " | ", $crate::env::read_by_cell!($read_by), " |\n",
+                        "` | ", $default, " | ", $crate::env::cell!($read_by), " | ",
+                        $crate::env::cell!($replay), " |\n",
                     )*
                 )
             };
@@ -147,6 +164,8 @@ macro_rules! variables {
                 #[doc = concat!("`", $name, "`: ", $meaning, ".")]
                 pub(crate) $field: Option<$ty>,
             )*
+            /// The variables that were set, as written, in the table's order.
+            pub(crate) raw: Vec<(&'static str, String)>,
         }
 
         impl EnvSettings {
@@ -154,33 +173,46 @@ macro_rules! variables {
             pub(crate) fn read(
                 lookup: impl Fn(&str) -> Option<OsString>,
             ) -> Result<EnvSettings, EnvError> {
-                let field = |var: &'static str| Field {
-                    var,
-                    value: match lookup(var) {
+                let mut raw = Vec::new();
+                let mut field = |var: &'static str| {
+                    let value = match lookup(var) {
                         None => Ok(None),
-                        Some(raw) => raw.into_string().map(Some).map_err(|raw| {
-                            EnvError::new(var, &raw.to_string_lossy(), "the value is not valid UTF-8")
+                        Some(value) => value.into_string().map(Some).map_err(|value| {
+                            let value = value.to_string_lossy();
+                            EnvError::new(var, &value, "the value is not valid UTF-8")
                         }),
-                    },
+                    };
+                    if let Ok(Some(value)) = &value {
+                        raw.push((var, value.clone()));
+                    }
+                    Field { var, value }
                 };
-                Ok(EnvSettings {
-                    $( $field: field($name).parse($parse)?, )*
-                })
+                $( let $field = field($name).parse($parse)?; )*
+                Ok(EnvSettings { $( $field, )* raw })
             }
         }
     };
 }
 
-/// The "read by" cell of the documented table.
-macro_rules! read_by_cell {
+/// The text of a [`ReadBy`] or [`Replay`] cell in the documented table.
+macro_rules! cell {
     (Run) => {
         "`Builder`, `Check`"
     };
     (Check) => {
         "`Check`"
     };
+    (Copied) => {
+        "copied"
+    };
+    (Checker) => {
+        "where the failure needs it"
+    };
+    (No) => {
+        "no"
+    };
 }
-pub(crate) use read_by_cell;
+pub(crate) use cell;
 
 variables! {
     seed: u64 = "SIM_SEED", parse_seed, {
@@ -189,6 +221,7 @@ variables! {
         example: "0x2a",
         default: "the test's seed list (a `Builder`: seed 0)",
         read_by: Run,
+        replay: Checker,
     }
     strategy: Strategy = "SIM_STRATEGY", |v| v.parse().map_err(|e| format!("{e}")), {
         meaning: "the scheduling strategy (overrides the attribute's)",
@@ -196,13 +229,15 @@ variables! {
         example: "pct:3",
         default: "`random`",
         read_by: Run,
+        replay: Checker,
     }
     schedule: Schedule = "SIM_SCHEDULE", |v| v.parse().map_err(|e| format!("{e}")), {
-        meaning: "replay this schedule (overrides `SIM_STRATEGY`; the checker needs `SIM_SEED` too)",
+        meaning: "replay this schedule (overrides `SIM_STRATEGY`; `Check` needs `SIM_SEED` too)",
         format: "as a failure report prints it",
         example: "v1:0*3,1",
         default: "none",
         read_by: Run,
+        replay: Checker,
     }
     seeds: u64 = "SIM_SEEDS", |v| parse_count(v, 1), {
         meaning: "how many seeds a test runs (overrides `seeds = N`)",
@@ -210,6 +245,7 @@ variables! {
         example: "10000",
         default: "100",
         read_by: Check,
+        replay: No,
     }
     seed_start: u64 = "SIM_SEED_START", |v| parse_count(v, 0), {
         meaning: "position of the first seed (to continue where another run stopped)",
@@ -217,6 +253,7 @@ variables! {
         example: "10000",
         default: "0",
         read_by: Check,
+        replay: No,
     }
     shard: (u64, u64) = "SIM_SHARD", parse_shard, {
         meaning: "run only shard `i` of `n`: positions `p` with `p % n == i - 1`",
@@ -224,6 +261,7 @@ variables! {
         example: "1/4",
         default: "every seed",
         read_by: Check,
+        replay: No,
     }
     jobs: usize = "SIM_JOBS", |v| parse_count(v, 1).map(|n| n as usize), {
         meaning: "run seeds on this many threads, one runtime each",
@@ -231,6 +269,7 @@ variables! {
         example: "4",
         default: "1",
         read_by: Check,
+        replay: No,
     }
     check_determinism: bool = "SIM_CHECK_DETERMINISM", parse_bool, {
         meaning: "run each seed twice and compare their events (hashed)",
@@ -238,6 +277,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Check,
+        replay: Checker,
     }
     verbose: bool = "SIM_VERBOSE", parse_bool, {
         meaning: "print a one-line summary when a test passes",
@@ -245,6 +285,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Check,
+        replay: No,
     }
     shrink: bool = "SIM_SHRINK", parse_bool, {
         meaning: "shrink a failing schedule",
@@ -252,6 +293,7 @@ variables! {
         example: "0",
         default: "on",
         read_by: Check,
+        replay: No,
     }
     buggify: bool = "SIM_BUGGIFY", parse_bool, {
         meaning: "let `buggify!` sites fire",
@@ -259,6 +301,47 @@ variables! {
         example: "1",
         default: "off",
         read_by: Run,
+        replay: Copied,
+    }
+    chaos: bool = "SIM_CHAOS", parse_bool, {
+        meaning: "chaos mode: a ready `sim::sync` operation may yield first (see `Builder::chaos`)",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Run,
+        replay: Copied,
+    }
+    max_steps: u64 = "SIM_MAX_STEPS", |v| parse_count(v, 1), {
+        meaning: "the step limit of each run",
+        format: "integer >= 1",
+        example: "100000",
+        default: "10000000",
+        read_by: Run,
+        replay: Copied,
+    }
+    max_time: Duration = "SIM_MAX_TIME", parse_duration, {
+        meaning: "the virtual-time limit of each run",
+        format: "a duration (`500ms`, `30s`, `1m 30s`)",
+        example: "30s",
+        default: "none",
+        read_by: Run,
+        replay: Copied,
+    }
+    blocking_threads: usize = "SIM_BLOCKING_THREADS", |v| parse_count(v, 1).map(|n| n as usize), {
+        meaning: "workers of the simulated pool behind `spawn_blocking`",
+        format: "integer >= 1",
+        example: "4",
+        default: "1",
+        read_by: Run,
+        replay: Copied,
+    }
+    unobserved_panic: PanicPolicy = "SIM_UNOBSERVED_PANIC", parse_panic_policy, {
+        meaning: "what a panic no join handle observed does: fail the run, or nothing",
+        format: "`fail` or `ignore`",
+        example: "ignore",
+        default: "`fail`",
+        read_by: Run,
+        replay: Copied,
     }
     inject_cancellation: bool = "SIM_INJECT_CANCEL", parse_bool, {
         meaning: "after the seeds, cancel each `timeout` at each of its pending points in turn",
@@ -266,6 +349,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Check,
+        replay: Checker,
     }
     trace: Option<tracing::Level> = "SIM_TRACE", parse_trace, {
         meaning: "print the run's events with virtual timestamps (see `sim::trace`)",
@@ -273,13 +357,23 @@ variables! {
         example: "1",
         default: "off",
         read_by: Run,
+        replay: No,
     }
     debug: bool = "SIM_DEBUG", parse_bool, {
-        meaning: "debug mode in every run: slow polls, leaked tasks, ignored panics (see `Builder::debug`)",
+        meaning: "debug mode: slow polls, leaked tasks, ignored panics (see `Builder::debug`)",
         format: "`1`/`0`, `true`/`false`",
         example: "1",
         default: "off",
         read_by: Run,
+        replay: No,
+    }
+    slow_poll: Duration = "SIM_SLOW_POLL", parse_duration, {
+        meaning: "debug mode, noting polls slower than this (wall clock); `SIM_DEBUG=0` wins",
+        format: "a duration (`500ms`, `30s`, `1m 30s`)",
+        example: "10ms",
+        default: "100ms (in debug mode)",
+        read_by: Run,
+        replay: No,
     }
     timeline: PathBuf = "SIM_TIMELINE", parse_folder, {
         meaning: "on failure, write the failing run's timeline (JSON, SVG, HTML) into this folder",
@@ -287,7 +381,18 @@ variables! {
         example: "target/timeline",
         default: "none",
         read_by: Check,
+        replay: No,
     }
+}
+
+/// `SIM_UNOBSERVED_PANIC`: what a run does with a panic no join handle observed. (The
+/// runtime's own `UnobservedPanic` is above this module, which imports nothing above it.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PanicPolicy {
+    /// `fail`: the run fails.
+    Fail,
+    /// `ignore`: the panic is lost.
+    Ignore,
 }
 
 impl EnvSettings {
@@ -369,6 +474,19 @@ fn parse_shard(value: &str) -> Result<(u64, u64), String> {
     }
 }
 
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    humantime::parse_duration(value.trim())
+        .map_err(|e| format!("expected a duration such as `500ms`, `30s` or `1m 30s` ({e})"))
+}
+
+fn parse_panic_policy(value: &str) -> Result<PanicPolicy, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "fail" => Ok(PanicPolicy::Fail),
+        "ignore" => Ok(PanicPolicy::Ignore),
+        _ => Err("expected `fail` or `ignore`".to_string()),
+    }
+}
+
 fn parse_folder(value: &str) -> Result<PathBuf, String> {
     if value.trim().is_empty() {
         Err("expected a folder to write the timeline into".to_string())
@@ -422,6 +540,26 @@ mod tests {
         assert_eq!((s.check_determinism, s.verbose), (Some(true), Some(false)));
         assert_eq!(s.trace_level(), Some(tracing::Level::TRACE));
         assert_eq!(read(&[("SIM_TRACE", "0")]).unwrap().trace_level(), None);
+
+        let s = read(&[
+            ("SIM_MAX_TIME", "1m 30s"),
+            ("SIM_SLOW_POLL", " 250ms "),
+            ("SIM_BLOCKING_THREADS", "3"),
+            ("SIM_UNOBSERVED_PANIC", "Ignore"),
+            ("SIM_CHAOS", "yes"),
+            ("SIM_MAX_STEPS", "500"),
+        ])
+        .unwrap();
+        assert_eq!(s.max_time, Some(Duration::from_secs(90)));
+        assert_eq!(s.slow_poll, Some(Duration::from_millis(250)));
+        assert_eq!(s.blocking_threads, Some(3));
+        assert_eq!(s.unobserved_panic, Some(PanicPolicy::Ignore));
+        assert_eq!((s.chaos, s.max_steps), (Some(true), Some(500)));
+        assert_eq!(
+            s.raw[0],
+            ("SIM_CHAOS", "yes".to_string()),
+            "set variables kept as written, in the table's order"
+        );
     }
 
     #[test]
@@ -438,6 +576,12 @@ mod tests {
             ("SIM_VERBOSE", "", "1, 0, true or false"),
             ("SIM_TRACE", "loud", "expected 1 (debug), trace, info or 0"),
             ("SIM_TIMELINE", " ", "a folder"),
+            ("SIM_MAX_STEPS", "0", "at least 1"),
+            ("SIM_BLOCKING_THREADS", "two", "whole number"),
+            ("SIM_MAX_TIME", "soon", "a duration such as `500ms`"),
+            ("SIM_SLOW_POLL", "100", "a duration such as `500ms`"),
+            ("SIM_UNOBSERVED_PANIC", "panic", "`fail` or `ignore`"),
+            ("SIM_CHAOS", "sometimes", "1, 0, true or false"),
         ] {
             let err = read(&[(var, value)]).unwrap_err();
             assert_eq!((err.var(), err.value()), (var, value));
@@ -480,17 +624,17 @@ mod tests {
         let mut rows = table.lines();
         assert_eq!(
             rows.next(),
-            Some("| variable | meaning | format | default | read by |")
+            Some("| variable | meaning | format | default | read by | in a replay command |")
         );
-        assert_eq!(rows.next(), Some("|---|---|---|---|---|"));
+        assert_eq!(rows.next(), Some("|---|---|---|---|---|---|"));
         let rows: Vec<&str> = rows.collect();
         assert_eq!(rows.len(), VARIABLES.len());
         for (row, v) in rows.iter().zip(VARIABLES) {
             assert!(row.starts_with(&format!("| `{}` | ", v.name)), "{row}");
             assert!(row.contains(v.meaning) && row.contains(v.default), "{row}");
             assert!(row.contains(&format!("e.g. `{}`", v.example)), "{row}");
-            // Six bars: a `|` inside a cell would break the table.
-            assert_eq!(row.matches('|').count(), 6, "{row}");
+            // Seven bars: a `|` inside a cell would break the table.
+            assert_eq!(row.matches('|').count(), 7, "{row}");
         }
     }
 

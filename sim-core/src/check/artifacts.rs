@@ -4,7 +4,7 @@
 
 use super::quiet;
 use super::report::Failure;
-use super::runner::{SeedRunner, TestFn, horizon_at};
+use super::runner::{SeedRunner, TestFn};
 use crate::sched::Strategy;
 
 impl<T: TestFn> SeedRunner<'_, T> {
@@ -13,9 +13,9 @@ impl<T: TestFn> SeedRunner<'_, T> {
     pub(super) fn write_timeline(&self, failure: &mut Failure) {
         let check = self.check;
         let Some(base) = &check.timeline else { return };
-        let horizon = horizon_at(failure.position, self.horizon);
+        let probe = self.probe(failure.position, None);
         let mut rt = self
-            .builder(failure.seed, horizon, None)
+            .builder(failure.seed, probe)
             .strategy(Strategy::Replay(failure.schedule.clone()))
             .record_events(true)
             .build();

@@ -9,23 +9,22 @@
 use std::time::Duration;
 
 use super::TestOutput;
+use super::probe::Probe;
 use super::report::{Failure, FailureKind};
 use super::runner::{SeedRunner, TestFn};
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
 use crate::record::{Event, RunPoint};
 use crate::runtime::Runtime;
-use crate::sched::guided::GuideStep;
 
 impl<T: TestFn> SeedRunner<'_, T> {
     /// Runs the seed once more after its first run `rt` passed; fails with the first
     /// difference if the second run differs.
+    /// `probe` is the first run's.
     pub(super) fn run_again(
         &self,
         rt: &Runtime,
-        position: Option<u64>,
-        seed: u64,
-        horizon: Option<u64>,
-        guide: Option<&[GuideStep]>,
+        (position, seed): (Option<u64>, u64),
+        probe: Probe,
     ) -> Result<(), Box<Failure>> {
         // Runs the test once more on `rt`; whether it passed.
         let passes = |rt: &mut Runtime| {
@@ -35,7 +34,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
                 Ok(Ok(()))
             )
         };
-        let mut again = self.builder(seed, horizon, guide).build();
+        let mut again = self.builder(seed, probe.clone()).build();
         // The first run passed; the second must too, with the same events.
         let second_passed = passes(&mut again);
         let (a, b) = (rt.take_event_hashes(), again.take_event_hashes());
@@ -43,11 +42,11 @@ impl<T: TestFn> SeedRunner<'_, T> {
             return Ok(());
         };
         let [(x, x_passed), (y, y_passed)] = [(); 2].map(|()| {
-            let mut logged = self
-                .builder(seed, horizon, guide)
-                .hash_events(false)
-                .record_events(true)
-                .build();
+            let unhashed = Probe {
+                hash_events: false,
+                ..probe.clone()
+            };
+            let mut logged = self.builder(seed, unhashed).record_events(true).build();
             let passed = passes(&mut logged);
             (logged.events(), passed)
         });

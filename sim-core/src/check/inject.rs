@@ -5,18 +5,18 @@
 //! Run `k` expires the timeout at the `k`-th time any `timeout`'s inner future returns
 //! `Pending`; the first run that ends before reaching its point has covered them all.
 
+use super::probe::Probe;
 use super::report::{Failure, FailureKind, InjectedCancellation};
-use super::runner::{SeedRunner, Stop, TestFn, blamed_task, horizon_at};
+use super::runner::{SeedRunner, Stop, TestFn, blamed_task};
 use super::{CheckError, TestOutput};
 use crate::record::RunPoint;
 
 impl<T: TestFn> SeedRunner<'_, T> {
     /// Cancellation injection at every pending point, at most `max_schedules` runs.
     pub(super) fn inject(&self, position: Option<u64>, seed: u64) -> Result<(), CheckError> {
-        let horizon = horizon_at(position, self.horizon);
         let budget = self.check.max_schedules;
         for point in 1..=budget {
-            match self.run_injected(position, seed, horizon, point) {
+            match self.run_injected(position, seed, point) {
                 Ok(true) => continue,
                 Ok(false) => return Ok(()), // fewer pending points than `point`: all covered
                 Err(failure) => return Err(CheckError::Failed(failure)),
@@ -34,10 +34,13 @@ impl<T: TestFn> SeedRunner<'_, T> {
         &self,
         position: Option<u64>,
         seed: u64,
-        horizon: Option<u64>,
         point: u64,
     ) -> Result<bool, Box<Failure>> {
-        let mut rt = self.builder(seed, horizon, None).inject_at(point).build();
+        let probe = Probe {
+            inject_at: Some(point),
+            ..self.probe(position, None)
+        };
+        let mut rt = self.builder(seed, probe).build();
         let outcome = rt.block_on_at(self.test.start(), self.caller);
         let fired = rt.injection().fired;
         let kind = match outcome {

@@ -1,5 +1,6 @@
-//! Running the seed list: which seeds this process runs, PCT's horizon learned from the
-//! test's first seed, and the seeds spread over [`Check::jobs`](super::Check::jobs) threads.
+//! Running a check: which seeds this process runs, PCT's horizon learned from the test's
+//! first seed, the seeds spread over [`Check::jobs`](super::Check::jobs) threads, and what
+//! follows a failure or a pass.
 //!
 //! Workers share only the next position to claim, the lowest failing position so far and,
 //! once each, their totals: a seed's own bookkeeping stays on its thread. The failure kept is
@@ -30,6 +31,44 @@ pub(super) fn targets(check: &Check) -> Vec<(Option<u64>, u64)> {
 }
 
 impl<T: TestFn> SeedRunner<'_, T> {
+    /// The whole check: every schedule for an exhaustive search; else PCT's horizon, then
+    /// the seed list, then cancellation injection if asked. A failure is shrunk and drawn
+    /// before it is returned.
+    pub(super) fn run_check(mut self) -> Result<Summary, CheckError> {
+        let check = self.check;
+        let started = std::time::Instant::now();
+        if let Strategy::Exhaustive { max_preemptions } = check.strategy
+            && check.schedule.is_none()
+        {
+            return self.run_exhaustive(max_preemptions, started);
+        }
+        self.horizon = self.learn_horizon()?;
+        let targets = targets(check);
+        let summary = match self.run_targets(&targets) {
+            Ok(summary) => summary,
+            Err(mut failure) => {
+                self.complete(&mut failure);
+                return Err(CheckError::Failed(failure));
+            }
+        };
+        if check.inject_cancellation {
+            let (position, seed) = targets.first().copied().unwrap_or((None, 0));
+            self.inject(position, seed)?;
+        }
+        if check.verbose {
+            eprintln!(
+                "sim: `{}` passed: {} seeds, {} distinct schedules, {} steps, strategy {}, {:.2?}",
+                check.name,
+                summary.seeds_run,
+                summary.distinct_schedules,
+                summary.steps,
+                check.strategy,
+                started.elapsed()
+            );
+        }
+        Ok(summary)
+    }
+
     /// For PCT: how many decisions to expect, learned from the test's first seed (always the
     /// same run, so every seed of the test, on any shard or thread, gets the same horizon).
     pub(super) fn learn_horizon(&self) -> Result<Option<u64>, CheckError> {

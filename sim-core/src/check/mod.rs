@@ -27,18 +27,7 @@
 //! use std::rc::Rc;
 //! use sim::check::Check;
 //!
-//! // Passes under every seed: the summary says how many ran.
-//! let summary = Check::new().name("doc::passes").seeds(20).run(|| async {
-//!     let n = Rc::new(Cell::new(0));
-//!     let tasks: Vec<_> = (0..3)
-//!         .map(|_| { let n = Rc::clone(&n); sim::spawn(async move { n.set(n.get() + 1) }) })
-//!         .collect();
-//!     for t in tasks { t.await.unwrap(); }
-//!     assert_eq!(n.get(), 3);
-//! });
-//! assert_eq!(summary.seeds_run, 20);
-//!
-//! // A lost update: the failure names its seed and how to replay it.
+//! // A lost update, found among 100 seeds: the failure names its seed and how to replay it.
 //! let failure = Check::new().name("doc::lost_update").seeds(100).try_run(|| async {
 //!     let n = Rc::new(Cell::new(0));
 //!     let tasks: Vec<_> = (0..2)
@@ -65,6 +54,7 @@ mod env;
 mod explore;
 mod inject;
 mod jobs;
+mod probe;
 mod quiet;
 mod report;
 mod runner;
@@ -81,9 +71,9 @@ pub use report::{CheckError, Failure, FailureKind, InjectedCancellation, ShrunkS
 pub use runner::TestOutput;
 pub use seeds::{Shard, seed_for};
 
-use crate::env::{EnvError, EnvSettings};
+use crate::env::EnvError;
 use crate::record::Schedule;
-use crate::runtime::DEFAULT_MAX_STEPS;
+use crate::runtime::Builder;
 use crate::sched::Strategy;
 
 /// Seeds a test runs unless told otherwise.
@@ -105,20 +95,20 @@ pub struct Check {
     shard: Option<Shard>,
     strategy: Strategy,
     strategy_from_env: bool,
-    max_steps: u64,
-    max_time: Option<Duration>,
     jobs: usize,
     schedule: Option<Schedule>,
     check_determinism: bool,
     verbose: bool,
     shrink: bool,
-    buggify: bool,
-    chaos: bool,
     max_schedules: u64,
     inject_cancellation: bool,
-    debug: bool,
     timeline: Option<std::path::PathBuf>,
     env_error: Option<EnvError>,
+    /// The settings of each run; the seed and the strategy are set per run.
+    runtime: Builder,
+    /// Variables from the environment that change what a run does, as set: a replay command
+    /// sets them again.
+    replayed_vars: Vec<(&'static str, String)>,
 }
 
 impl Default for Check {
@@ -145,26 +135,24 @@ impl Check {
             shard: None,
             strategy: Strategy::Random,
             strategy_from_env: false,
-            max_steps: DEFAULT_MAX_STEPS,
-            max_time: None,
             jobs: 1,
             schedule: None,
             check_determinism: false,
             verbose: false,
             shrink: true,
-            buggify: false,
-            chaos: false,
             max_schedules: DEFAULT_MAX_SCHEDULES,
             inject_cancellation: false,
-            debug: false,
             timeline: None,
             env_error: None,
+            runtime: Builder::new(),
+            replayed_vars: Vec::new(),
         }
     }
 
     /// The check for the test function `function` in module `module_path` of `package`, as
     /// `#[sim::test]` creates it: named as `cargo test` names the test, with the package for
-    /// the replay command, and with the environment applied.
+    /// the replay command. (The attribute then applies its arguments and
+    /// [`from_env`](Check::from_env).)
     ///
     /// ```
     /// let check = sim::check::Check::for_test("my_crate::bank", "transfer", "my-crate");
@@ -270,7 +258,7 @@ impl Check {
         self
     }
 
-    /// The step limit of each run; see [`Builder::max_steps`](crate::Builder::max_steps).
+    /// The step limit of each run; see [`Builder::max_steps`].
     ///
     /// ```
     /// let err = sim::check::Check::new().seeds(1).max_steps(50).try_run(|| async {
@@ -278,12 +266,11 @@ impl Check {
     /// });
     /// assert!(err.unwrap_err().to_string().contains("step limit of 50"));
     /// ```
-    pub fn max_steps(mut self, max_steps: u64) -> Check {
-        self.max_steps = max_steps;
-        self
+    pub fn max_steps(self, max_steps: u64) -> Check {
+        self.runtime(|b| b.max_steps(max_steps))
     }
 
-    /// The virtual time limit of each run; see [`Builder::max_time`](crate::Builder::max_time).
+    /// The virtual time limit of each run; see [`Builder::max_time`].
     ///
     /// ```
     /// use sim::time::{sleep, Duration};
@@ -292,9 +279,8 @@ impl Check {
     /// });
     /// assert!(err.is_err());
     /// ```
-    pub fn max_time(mut self, max_time: Duration) -> Check {
-        self.max_time = Some(max_time);
-        self
+    pub fn max_time(self, max_time: Duration) -> Check {
+        self.runtime(|b| b.max_time(max_time))
     }
 
     /// Run seeds on this many threads, one runtime per thread. The reported failure does not
@@ -326,8 +312,8 @@ impl Check {
 
     /// Run every seed twice and fail if the two runs' events differ, naming the first
     /// difference (the runs compare a hash per event; a seed whose hashes part is run twice
-    /// more with full logs, to show the two events): catches state that leaks between runs (globals, thread-locals) and other
-    /// sources of nondeterminism.
+    /// more with full logs, to show the two events): catches state that leaks between runs
+    /// (globals, thread-locals) and other sources of nondeterminism.
     ///
     /// ```
     /// let summary = sim::check::Check::new().seeds(5).check_determinism(true).run(|| async {
@@ -361,12 +347,11 @@ impl Check {
     /// });
     /// assert_eq!(summary.seeds_run, 5);
     /// ```
-    pub fn buggify(mut self, on: bool) -> Check {
-        self.buggify = on;
-        self
+    pub fn buggify(self, on: bool) -> Check {
+        self.runtime(|b| b.buggify(on))
     }
 
-    /// Chaos mode in every run; see [`Builder::chaos`](crate::Builder::chaos).
+    /// Chaos mode in every run; see [`Builder::chaos`].
     ///
     /// ```
     /// let summary = sim::check::Check::new().seeds(5).chaos(true).run(|| async {
@@ -375,8 +360,46 @@ impl Check {
     /// });
     /// assert_eq!(summary.seeds_run, 5);
     /// ```
-    pub fn chaos(mut self, on: bool) -> Check {
-        self.chaos = on;
+    pub fn chaos(self, on: bool) -> Check {
+        self.runtime(|b| b.chaos(on))
+    }
+
+    /// Any setting of one run, on the [`Builder`] every seed's runtime is built from:
+    /// [`blocking_threads`](Builder::blocking_threads),
+    /// [`unobserved_panic`](Builder::unobserved_panic), [`debug`](Builder::debug),
+    /// [`slow_poll_threshold`](Builder::slow_poll_threshold),
+    /// [`record_events`](Builder::record_events), and those [`Check`] has setters for too
+    /// (`chaos`, `buggify`, `max_steps`, `max_time`), which forward here.
+    ///
+    /// `f` is applied now, to the builder the check holds; each run clones that builder and
+    /// sets the seed and the strategy on it, which stay the check's own ([`Check::seed`],
+    /// [`Check::strategy`]): a seed or strategy set through `f` is replaced in every run. The
+    /// `SIM_*` variables that [`Check::from_env`] applies afterwards override what `f` set.
+    ///
+    /// ```
+    /// use sim::time::Duration;
+    /// use sim::UnobservedPanic;
+    ///
+    /// let summary = sim::check::Check::new()
+    ///     .seeds(5)
+    ///     .runtime(|b| b.blocking_threads(2).unobserved_panic(UnobservedPanic::Ignore))
+    ///     .run(|| async {
+    ///         // Four 1 s jobs on two workers take 2 s of virtual time.
+    ///         let jobs: Vec<_> = (0..4)
+    ///             .map(|i| sim::task::spawn_blocking(Duration::from_secs(1), move || i))
+    ///             .collect();
+    ///         for job in jobs {
+    ///             job.await.unwrap();
+    ///         }
+    ///         assert_eq!(sim::time::elapsed(), Duration::from_secs(2));
+    ///         // Nobody observes this panic, and the run ignores it.
+    ///         drop(sim::spawn(async { panic!("lost") }));
+    ///         sim::task::yield_now().await;
+    ///     });
+    /// assert_eq!(summary.seeds_run, 5);
+    /// ```
+    pub fn runtime(mut self, f: impl FnOnce(Builder) -> Builder) -> Check {
+        self.runtime = f(std::mem::take(&mut self.runtime));
         self
     }
 
@@ -421,12 +444,12 @@ impl Check {
     /// let err = Check::new().seeds(3).inject_cancellation(true).try_run(|| async {
     ///     let (a, b) = (Rc::new(Cell::new(10)), Rc::new(Cell::new(0)));
     ///     let (a2, b2) = (Rc::clone(&a), Rc::clone(&b));
-    ///     let _ = timeout(Duration::from_secs(60), async move {
+    ///     let transfer = async move {
     ///         a2.set(a2.get() - 10);
     ///         sleep(Duration::from_millis(1)).await;
     ///         b2.set(b2.get() + 10);
-    ///     })
-    ///     .await;
+    ///     };
+    ///     let _ = timeout(Duration::from_secs(60), transfer).await;
     ///     assert_eq!(a.get() + b.get(), 10, "money lost");
     /// });
     /// let report = err.unwrap_err().to_string();
@@ -463,37 +486,6 @@ impl Check {
     pub fn verbose(mut self, on: bool) -> Check {
         self.verbose = on;
         self
-    }
-
-    /// Applies the `SIM_*` variables (see the [module docs](self)). A malformed variable is
-    /// reported when the check runs; use [`Check::try_from_env`] to see it at once.
-    ///
-    /// ```
-    /// let summary = sim::check::Check::new().seeds(2).from_env().run(|| async {});
-    /// # let _ = summary;
-    /// ```
-    pub fn from_env(self) -> Check {
-        match EnvSettings::from_process() {
-            Ok(env) => self.apply_env(&env),
-            Err(e) => Check {
-                env_error: Some(e),
-                ..self
-            },
-        }
-    }
-
-    /// Applies the `SIM_*` variables, or says which one is malformed.
-    ///
-    /// # Errors
-    ///
-    /// An [`EnvError`] naming the malformed variable and its value.
-    ///
-    /// ```
-    /// let check = sim::check::Check::new().try_from_env().expect("well-formed SIM_* variables");
-    /// # drop(check);
-    /// ```
-    pub fn try_from_env(self) -> Result<Check, EnvError> {
-        Ok(self.apply_env(&EnvSettings::from_process()?))
     }
 
     /// Runs the test under every seed; panics with the failure report if one fails.
@@ -546,8 +538,7 @@ impl Check {
         self.try_run_at(test, Location::caller())
     }
 
-    /// The check itself: exhaustive search, or PCT's horizon and then the seed list; a failure
-    /// is shrunk and drawn before it is returned, and a pass may go on to injection.
+    /// Checks the settings, then runs the check (see `SeedRunner::run_check`).
     fn try_run_at<T: TestFn>(
         self,
         test: T,
@@ -563,37 +554,6 @@ impl Check {
                     .to_string(),
             ));
         }
-        let started = std::time::Instant::now();
-        let mut runner = SeedRunner::new(&self, &test, caller);
-        if let Strategy::Exhaustive { max_preemptions } = self.strategy
-            && self.schedule.is_none()
-        {
-            return runner.run_exhaustive(max_preemptions, started);
-        }
-        runner.horizon = runner.learn_horizon()?;
-        let targets = jobs::targets(&self);
-        let summary = match runner.run_targets(&targets) {
-            Ok(summary) => summary,
-            Err(mut failure) => {
-                runner.complete(&mut failure);
-                return Err(CheckError::Failed(failure));
-            }
-        };
-        if self.inject_cancellation {
-            let (position, seed) = targets.first().copied().unwrap_or((None, 0));
-            runner.inject(position, seed)?;
-        }
-        if self.verbose {
-            eprintln!(
-                "sim: `{}` passed: {} seeds, {} distinct schedules, {} steps, strategy {}, {:.2?}",
-                self.name,
-                summary.seeds_run,
-                summary.distinct_schedules,
-                summary.steps,
-                self.strategy,
-                started.elapsed()
-            );
-        }
-        Ok(summary)
+        SeedRunner::new(&self, &test, caller).run_check()
     }
 }

@@ -14,6 +14,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use super::Check;
+use super::probe::Probe;
 use super::report::{Failure, FailureKind};
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
 use crate::record::{DecisionPoint, RunPoint, Schedule, TaskId, TaskInfo};
@@ -108,39 +109,28 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
         }
     }
 
-    /// The runtime of one run: the check's settings, this seed, and the checker's own knobs.
-    pub(super) fn builder(
-        &self,
-        seed: u64,
-        horizon: Option<u64>,
-        guide: Option<&[GuideStep]>,
-    ) -> Builder {
+    /// The checker's knobs for a run of the seed at `position`, guided by `guide` if given.
+    pub(super) fn probe(&self, position: Option<u64>, guide: Option<&[GuideStep]>) -> Probe {
+        let check = self.check;
+        Probe {
+            guide: guide.map(<[GuideStep]>::to_vec),
+            horizon: horizon_at(position, self.horizon),
+            inject_at: None,
+            trace_decisions: guide.is_some()
+                || matches!(check.strategy, Strategy::Exhaustive { .. }),
+            hash_events: check.check_determinism,
+        }
+    }
+
+    /// The runtime of one run: the check's runtime settings, this seed, the check's strategy
+    /// (or the schedule it replays), and the checker's own knobs.
+    pub(super) fn builder(&self, seed: u64, probe: Probe) -> Builder {
         let check = self.check;
         let strategy = match &check.schedule {
             Some(schedule) => Strategy::Replay(schedule.clone()),
             None => check.strategy.clone(),
         };
-        let mut builder = Builder::new()
-            .seed(seed)
-            .strategy(strategy)
-            .max_steps(check.max_steps)
-            .buggify(check.buggify)
-            .chaos(check.chaos)
-            .debug(check.debug)
-            .trace_decisions(
-                guide.is_some() || matches!(check.strategy, Strategy::Exhaustive { .. }),
-            )
-            .hash_events(check.check_determinism);
-        if let Some(max) = check.max_time {
-            builder = builder.max_time(max);
-        }
-        if let Some(h) = horizon {
-            builder = builder.horizon(h);
-        }
-        if let Some(guide) = guide {
-            builder = builder.guide(guide.to_vec());
-        }
-        builder
+        probe.apply(check.runtime.clone().seed(seed).strategy(strategy))
     }
 
     /// Runs one seed; a panic that escapes the simulation (from making the test's future, or
@@ -152,9 +142,8 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
         seed: u64,
         guide: Option<&[GuideStep]>,
     ) -> Result<SeedRun, Box<Failure>> {
-        let horizon = horizon_at(position, self.horizon);
-        let run =
-            std::panic::AssertUnwindSafe(|| self.run_seed_inner(position, seed, horizon, guide));
+        let probe = self.probe(position, guide);
+        let run = std::panic::AssertUnwindSafe(|| self.run_seed_inner(position, seed, probe));
         std::panic::catch_unwind(run).unwrap_or_else(|payload| {
             let message = crate::executor::cell::panic_message(&*payload);
             let at = RunPoint {
@@ -179,10 +168,9 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
         &self,
         position: Option<u64>,
         seed: u64,
-        horizon: Option<u64>,
-        guide: Option<&[GuideStep]>,
+        probe: Probe,
     ) -> Result<SeedRun, Box<Failure>> {
-        let mut rt = self.builder(seed, horizon, guide).build();
+        let mut rt = self.builder(seed, probe.clone()).build();
         let outcome = rt.block_on_at(self.test.start(), self.caller);
         match outcome {
             Err(error) => {
@@ -202,7 +190,7 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
             }
         }
         if self.check.check_determinism {
-            self.run_again(&rt, position, seed, horizon, guide)?;
+            self.run_again(&rt, (position, seed), probe)?;
         }
         let mut hasher = DefaultHasher::new();
         rt.hash_schedule(&mut hasher);
@@ -311,6 +299,9 @@ impl<T> SeedRunner<'_, T> {
         if check.strategy_from_env {
             command += &format!(" SIM_STRATEGY={}", check.strategy);
         }
+        for (name, value) in &check.replayed_vars {
+            command += &format!(" {name}={}", shell_word(value));
+        }
         if let Some(schedule) = schedule {
             command += &format!(" SIM_SCHEDULE='{schedule}'");
         }
@@ -328,6 +319,16 @@ impl<T> SeedRunner<'_, T> {
     }
 }
 
+/// `value` as one shell word: as it is when that is safe, else in single quotes.
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._:/,+-".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
 /// The one task a failure is about, when there is one.
 pub(super) fn blamed_task(error: &SimError) -> Option<TaskInfo> {
     match error {
@@ -339,6 +340,6 @@ pub(super) fn blamed_task(error: &SimError) -> Option<TaskInfo> {
 
 /// The PCT horizon a seed at `position` runs with: none for the first seed, which the checker
 /// learns the horizon from.
-pub(super) fn horizon_at(position: Option<u64>, horizon: Option<u64>) -> Option<u64> {
+fn horizon_at(position: Option<u64>, horizon: Option<u64>) -> Option<u64> {
     if position == Some(0) { None } else { horizon }
 }

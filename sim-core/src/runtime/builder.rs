@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::Runtime;
 use super::core::{Config, UnobservedPanic};
-use crate::env::{EnvError, EnvSettings};
+use crate::env::{EnvError, EnvSettings, PanicPolicy};
 use crate::record::DEFAULT_SLOW_POLL;
 use crate::sched::Strategy;
 use crate::sched::guided::GuideStep;
@@ -141,8 +141,37 @@ impl Builder {
         if let Some(schedule) = &env.schedule {
             self.config.strategy = Strategy::Replay(schedule.clone());
         }
+        self.apply_run_env(env)
+    }
+
+    /// Applies the per-run settings of the environment other than the seed and the strategy
+    /// (which the multi-seed checker sets per run itself): the checker's runtime builder
+    /// takes them from here too, so both read them alike.
+    pub(crate) fn apply_run_env(mut self, env: &EnvSettings) -> Builder {
         if let Some(on) = env.buggify {
-            self.config.buggify = on;
+            self = self.buggify(on);
+        }
+        if let Some(on) = env.chaos {
+            self = self.chaos(on);
+        }
+        if let Some(steps) = env.max_steps {
+            self = self.max_steps(steps);
+        }
+        if let Some(time) = env.max_time {
+            self = self.max_time(time);
+        }
+        if let Some(threads) = env.blocking_threads {
+            self = self.blocking_threads(threads);
+        }
+        if let Some(policy) = env.unobserved_panic {
+            self = self.unobserved_panic(match policy {
+                PanicPolicy::Fail => UnobservedPanic::FailRun,
+                PanicPolicy::Ignore => UnobservedPanic::Ignore,
+            });
+        }
+        // The threshold first, so that `SIM_DEBUG=0` turns debug mode off even then.
+        if let Some(threshold) = env.slow_poll {
+            self = self.slow_poll_threshold(threshold);
         }
         if let Some(on) = env.debug {
             self = self.debug(on);
