@@ -1,5 +1,8 @@
 //! The `SIM_*` variables as the checker applies them: each parsed setting replaces the one the
-//! check was given in code.
+//! check was given in code. The per-run settings go to the check's `Builder` through
+//! `Builder::apply_run_env`, the code `Builder::from_env` uses too; the seed and the strategy
+//! stay the check's. Variables that change what a run does are kept, as written, for the
+//! replay commands (the table's last column).
 
 use super::{Check, Shard};
 use crate::env::{EnvError, EnvSettings, Replay, VARIABLES};
