@@ -1,28 +1,18 @@
-//! Every `SIM_*` environment variable, read and validated in this one place.
+//! Every `SIM_*` environment variable: listed once, in [`VARIABLES`], and read and validated
+//! in this one place. This module only parses; what a setting does is up to its readers
+//! (`Builder::from_env`, `Check::from_env`), which also start tracing when `SIM_TRACE` asks.
 //!
-//! | variable | meaning | format | read by |
-//! |---|---|---|---|
-//! | `SIM_SEED` | run exactly this seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) | `Builder`, `Check` |
-//! | `SIM_STRATEGY` | the scheduling strategy | `random`, `fifo`, `pct`, `pct:N`, `exhaustive`, `exhaustive:N` | `Builder`, `Check` |
-//! | `SIM_SCHEDULE` | replay this schedule | as printed, e.g. `v1:0*3,1` | `Builder`, `Check` |
-//! | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` | `Builder`, `Check` |
-//! | `SIM_TRACE` | print the run's events with virtual timestamps (`sim::trace`) | `1`/`debug`, `trace`, `info`, `0` | `Builder`, `Check` |
-//! | `SIM_TIMELINE` | write a failing run's timeline into this folder | a path | `Check` |
-//! | `SIM_DEBUG` | debug mode: slow polls, leaked tasks, ignored panics | `1`/`0`, `true`/`false` | `Builder`, `Check` |
-//! | `SIM_INJECT_CANCEL` | cancellation injection at every `timeout` pending point | `1`/`0`, `true`/`false` | `Check` |
-//! | `SIM_SEEDS` | how many seeds a test runs | integer >= 1 | `Check` |
-//! | `SIM_SEED_START` | index of the first seed | integer | `Check` |
-//! | `SIM_SHARD` | run only shard `i` of `n` of the seeds | `i/n`, `1 <= i <= n` | `Check` |
-//! | `SIM_JOBS` | seeds run on this many threads | integer >= 1 | `Check` |
-//! | `SIM_CHECK_DETERMINISM` | run each seed twice, compare their events (hashed) | `1`/`0`, `true`/`false` | `Check` |
-//! | `SIM_VERBOSE` | print a summary line when a test passes | `1`/`0`, `true`/`false` | `Check` |
-//! | `SIM_SHRINK` | shrink a failing schedule (default on) | `1`/`0`, `true`/`false` | `Check` |
-//!
-//! A variable that is set but malformed is an [`EnvError`] naming the variable, the value and
-//! what was expected; nothing falls back to a default silently. An empty value counts as set.
+//! The list is written once, in the `variables!` invocation below, which makes from it the
+//! table of rows, the parsed [`EnvSettings`] and their parser, and the Markdown table the
+//! public docs show (in `sim::check`, under "Environment"): none of them can drift from the
+//! others. A variable that is set but malformed is an [`EnvError`] naming the variable, the
+//! value and what was expected; nothing falls back to a default silently. An empty value
+//! counts as set.
 
 use std::ffi::OsString;
 use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::record::Schedule;
 use crate::sched::Strategy;
@@ -87,69 +77,322 @@ impl fmt::Display for EnvError {
 
 impl std::error::Error for EnvError {}
 
-/// Which shard of the seeds to run: `index` of `count`, from 1.
+/// One documented `SIM_*` variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    index: u64,
-    count: u64,
+pub(crate) struct Variable {
+    /// Its name, `SIM_...`.
+    pub(crate) name: &'static str,
+    /// What it does.
+    pub(crate) meaning: &'static str,
+    /// What its value looks like.
+    pub(crate) format: &'static str,
+    /// A well-formed value.
+    pub(crate) example: &'static str,
+    /// What holds when it is unset.
+    pub(crate) default: &'static str,
+    /// Who reads it: `Builder::from_env` and `Check::from_env`, or only the latter.
+    pub(crate) read_by: ReadBy,
+    /// Whether a failure's replay command sets it again.
+    pub(crate) replay: Replay,
 }
 
-impl Shard {
-    /// Shard `index` of `count`, numbered from 1 (as `SIM_SHARD=1/3` .. `3/3`).
-    ///
-    /// # Panics
-    ///
-    /// Unless `1 <= index <= count`.
-    ///
-    /// ```
-    /// let s = sim::check::Shard::new(2, 3);
-    /// assert!(s.owns(1) && !s.owns(0) && s.owns(4));
-    /// ```
-    #[track_caller]
-    pub fn new(index: u64, count: u64) -> Shard {
-        assert!(
-            1 <= index && index <= count,
-            "a shard is i/n with 1 <= i <= n, not {index}/{count}"
-        );
-        Shard { index, count }
-    }
+/// Who reads a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadBy {
+    /// A setting of one run: `Builder::from_env` and `Check::from_env` both read it.
+    Run,
+    /// A setting of the multi-seed checker: only `Check::from_env` reads it.
+    Check,
+}
 
-    /// Whether seed number `position` (counting from 0 within a test) belongs to this shard.
-    ///
-    /// ```
-    /// let all: Vec<u64> = (0..9).filter(|&p| sim::check::Shard::new(1, 3).owns(p)).collect();
-    /// assert_eq!(all, [0, 3, 6]);
-    /// ```
-    pub fn owns(&self, position: u64) -> bool {
-        position % self.count == self.index - 1
+/// How a failure's replay command treats a variable that was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Copied into the command as it was set: it changes what a run does.
+    Copied,
+    /// Written by the checker itself where the failure needs it (the seed, the schedule,
+    /// the strategy, a determinism re-run, an injected cancellation).
+    Checker,
+    /// Left out: it changes what is shown or how many seeds run, not what a run does.
+    No,
+}
+
+/// Declares the variables: each row gives the parsed field, its type, the variable's name,
+/// its parser (`&str -> Result<T, String>`), and the columns of the documented table.
+macro_rules! variables {
+    ($(
+        $field:ident: $ty:ty = $name:literal, $parse:expr, {
+            meaning: $meaning:literal,
+            format: $format:literal,
+            example: $example:literal,
+            default: $default:literal,
+            read_by: $read_by:ident,
+            replay: $replay:ident $(,)?
+        }
+    )*) => {
+        /// Every variable, in the order they are read and documented.
+        pub(crate) const VARIABLES: &[Variable] = &[$(Variable {
+            name: $name,
+            meaning: $meaning,
+            format: $format,
+            example: $example,
+            default: $default,
+            read_by: ReadBy::$read_by,
+            replay: Replay::$replay,
+        }),*];
+
+        /// The Markdown table of [`VARIABLES`], for `#[doc = ...]`.
+        macro_rules! table {
+            () => {
+                concat!(
+                    "| variable | meaning | format | default | read by | in a replay command |\n",
+                    "|---|---|---|---|---|---|\n",
+                    $(
+                        "| `", $name, "` | ", $meaning, " | ", $format, ", e.g. `", $example,
+                        "` | ", $default, " | ", $crate::env::cell!($read_by), " | ",
+                        $crate::env::cell!($replay), " |\n",
+                    )*
+                )
+            };
+        }
+        pub(crate) use table;
+
+        /// The parsed `SIM_*` variables; `None` where a variable is unset.
+        #[derive(Debug, Clone, Default)]
+        pub(crate) struct EnvSettings {
+            $(
+                #[doc = concat!("`", $name, "`: ", $meaning, ".")]
+                pub(crate) $field: Option<$ty>,
+            )*
+            /// The variables that were set, as written, in the table's order.
+            pub(crate) raw: Vec<(&'static str, String)>,
+        }
+
+        impl EnvSettings {
+            /// Reads the variables through `lookup`.
+            pub(crate) fn read(
+                lookup: impl Fn(&str) -> Option<OsString>,
+            ) -> Result<EnvSettings, EnvError> {
+                let mut raw = Vec::new();
+                let mut field = |var: &'static str| {
+                    let value = match lookup(var) {
+                        None => Ok(None),
+                        Some(value) => value.into_string().map(Some).map_err(|value| {
+                            let value = value.to_string_lossy();
+                            EnvError::new(var, &value, "the value is not valid UTF-8")
+                        }),
+                    };
+                    if let Ok(Some(value)) = &value {
+                        raw.push((var, value.clone()));
+                    }
+                    Field { var, value }
+                };
+                $( let $field = field($name).parse($parse)?; )*
+                Ok(EnvSettings { $( $field, )* raw })
+            }
+        }
+    };
+}
+
+/// The text of a [`ReadBy`] or [`Replay`] cell in the documented table.
+macro_rules! cell {
+    (Run) => {
+        "`Builder`, `Check`"
+    };
+    (Check) => {
+        "`Check`"
+    };
+    (Copied) => {
+        "copied"
+    };
+    (Checker) => {
+        "where the failure needs it"
+    };
+    (No) => {
+        "no"
+    };
+}
+pub(crate) use cell;
+
+variables! {
+    seed: u64 = "SIM_SEED", parse_seed, {
+        meaning: "run exactly this seed, nothing else",
+        format: "decimal, or hexadecimal with `0x`",
+        example: "0x2a",
+        default: "the test's seed list (a `Builder`: seed 0)",
+        read_by: Run,
+        replay: Checker,
+    }
+    strategy: Strategy = "SIM_STRATEGY", |v| v.parse().map_err(|e| format!("{e}")), {
+        meaning: "the scheduling strategy (overrides the attribute's)",
+        format: "`random`, `fifo`, `pct`, `pct:N`, `exhaustive`, `exhaustive:N`",
+        example: "pct:3",
+        default: "`random`",
+        read_by: Run,
+        replay: Checker,
+    }
+    schedule: Schedule = "SIM_SCHEDULE", |v| v.parse().map_err(|e| format!("{e}")), {
+        meaning: "replay this schedule (overrides `SIM_STRATEGY`; `Check` needs `SIM_SEED` too)",
+        format: "as a failure report prints it",
+        example: "v1:0*3,1",
+        default: "none",
+        read_by: Run,
+        replay: Checker,
+    }
+    seeds: u64 = "SIM_SEEDS", |v| parse_count(v, 1), {
+        meaning: "how many seeds a test runs (overrides `seeds = N`)",
+        format: "integer >= 1",
+        example: "10000",
+        default: "100",
+        read_by: Check,
+        replay: No,
+    }
+    seed_start: u64 = "SIM_SEED_START", |v| parse_count(v, 0), {
+        meaning: "position of the first seed (to continue where another run stopped)",
+        format: "integer",
+        example: "10000",
+        default: "0",
+        read_by: Check,
+        replay: No,
+    }
+    shard: (u64, u64) = "SIM_SHARD", parse_shard, {
+        meaning: "run only shard `i` of `n`: positions `p` with `p % n == i - 1`",
+        format: "`i/n` with `1 <= i <= n`",
+        example: "1/4",
+        default: "every seed",
+        read_by: Check,
+        replay: No,
+    }
+    jobs: usize = "SIM_JOBS", |v| parse_count(v, 1).map(|n| n as usize), {
+        meaning: "run seeds on this many threads, one runtime each",
+        format: "integer >= 1",
+        example: "4",
+        default: "1",
+        read_by: Check,
+        replay: No,
+    }
+    check_determinism: bool = "SIM_CHECK_DETERMINISM", parse_bool, {
+        meaning: "run each seed twice and compare their events (hashed)",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Check,
+        replay: Checker,
+    }
+    verbose: bool = "SIM_VERBOSE", parse_bool, {
+        meaning: "print a one-line summary when a test passes",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Check,
+        replay: No,
+    }
+    shrink: bool = "SIM_SHRINK", parse_bool, {
+        meaning: "shrink a failing schedule",
+        format: "`1`/`0`, `true`/`false`",
+        example: "0",
+        default: "on",
+        read_by: Check,
+        replay: No,
+    }
+    buggify: bool = "SIM_BUGGIFY", parse_bool, {
+        meaning: "let `buggify!` sites fire",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Run,
+        replay: Copied,
+    }
+    chaos: bool = "SIM_CHAOS", parse_bool, {
+        meaning: "chaos mode: a ready `sim::sync` operation may yield first (see `Builder::chaos`)",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Run,
+        replay: Copied,
+    }
+    max_steps: u64 = "SIM_MAX_STEPS", |v| parse_count(v, 1), {
+        meaning: "the step limit of each run",
+        format: "integer >= 1",
+        example: "100000",
+        default: "10000000",
+        read_by: Run,
+        replay: Copied,
+    }
+    max_time: Duration = "SIM_MAX_TIME", parse_duration, {
+        meaning: "the virtual-time limit of each run",
+        format: "a duration (`500ms`, `30s`, `1m 30s`)",
+        example: "30s",
+        default: "none",
+        read_by: Run,
+        replay: Copied,
+    }
+    blocking_threads: usize = "SIM_BLOCKING_THREADS", |v| parse_count(v, 1).map(|n| n as usize), {
+        meaning: "workers of the simulated pool behind `spawn_blocking`",
+        format: "integer >= 1",
+        example: "4",
+        default: "1",
+        read_by: Run,
+        replay: Copied,
+    }
+    unobserved_panic: PanicPolicy = "SIM_UNOBSERVED_PANIC", parse_panic_policy, {
+        meaning: "what a panic no join handle observed does: fail the run, or nothing",
+        format: "`fail` or `ignore`",
+        example: "ignore",
+        default: "`fail`",
+        read_by: Run,
+        replay: Copied,
+    }
+    inject_cancellation: bool = "SIM_INJECT_CANCEL", parse_bool, {
+        meaning: "after the seeds, cancel each `timeout` at each of its pending points in turn",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Check,
+        replay: Checker,
+    }
+    trace: Option<tracing::Level> = "SIM_TRACE", parse_trace, {
+        meaning: "print the run's events with virtual timestamps (see `sim::trace`)",
+        format: "`1` or `debug`, `trace`, `info`, `0`",
+        example: "1",
+        default: "off",
+        read_by: Run,
+        replay: No,
+    }
+    debug: bool = "SIM_DEBUG", parse_bool, {
+        meaning: "debug mode: slow polls, leaked tasks, ignored panics (see `Builder::debug`)",
+        format: "`1`/`0`, `true`/`false`",
+        example: "1",
+        default: "off",
+        read_by: Run,
+        replay: No,
+    }
+    slow_poll: Duration = "SIM_SLOW_POLL", parse_duration, {
+        meaning: "debug mode, noting polls slower than this (wall clock); `SIM_DEBUG=0` wins",
+        format: "a duration (`500ms`, `30s`, `1m 30s`)",
+        example: "10ms",
+        default: "100ms (in debug mode)",
+        read_by: Run,
+        replay: No,
+    }
+    timeline: PathBuf = "SIM_TIMELINE", parse_folder, {
+        meaning: "on failure, write the failing run's timeline (JSON, SVG, HTML) into this folder",
+        format: "a path",
+        example: "target/timeline",
+        default: "none",
+        read_by: Check,
+        replay: No,
     }
 }
 
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-/// The parsed `SIM_*` variables; `None` where a variable is unset.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct EnvSettings {
-    pub(crate) seed: Option<u64>,
-    pub(crate) strategy: Option<Strategy>,
-    pub(crate) schedule: Option<Schedule>,
-    pub(crate) seeds: Option<u64>,
-    pub(crate) seed_start: Option<u64>,
-    pub(crate) shard: Option<Shard>,
-    pub(crate) jobs: Option<usize>,
-    pub(crate) check_determinism: Option<bool>,
-    pub(crate) verbose: Option<bool>,
-    pub(crate) shrink: Option<bool>,
-    pub(crate) buggify: Option<bool>,
-    pub(crate) inject_cancellation: Option<bool>,
-    /// `Some(None)`: tracing explicitly off.
-    pub(crate) trace: Option<Option<tracing::Level>>,
-    pub(crate) debug: Option<bool>,
-    pub(crate) timeline: Option<std::path::PathBuf>,
+/// `SIM_UNOBSERVED_PANIC`: what a run does with a panic no join handle observed. (The
+/// runtime's own `UnobservedPanic` is above this module, which imports nothing above it.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PanicPolicy {
+    /// `fail`: the run fails.
+    Fail,
+    /// `ignore`: the panic is lost.
+    Ignore,
 }
 
 impl EnvSettings {
@@ -158,43 +401,9 @@ impl EnvSettings {
         EnvSettings::read(|name| std::env::var_os(name))
     }
 
-    /// Reads the variables through `lookup`.
-    pub(crate) fn read(lookup: impl Fn(&str) -> Option<OsString>) -> Result<EnvSettings, EnvError> {
-        let get = |var: &'static str| -> Result<Option<String>, EnvError> {
-            match lookup(var) {
-                None => Ok(None),
-                Some(raw) => raw.into_string().map(Some).map_err(|raw| {
-                    EnvError::new(var, &raw.to_string_lossy(), "the value is not valid UTF-8")
-                }),
-            }
-        };
-        let field = |var: &'static str| Field {
-            var,
-            value: get(var),
-        };
-        Ok(EnvSettings {
-            seed: field("SIM_SEED").parse(parse_seed)?,
-            strategy: field("SIM_STRATEGY").parse(|v| v.parse().map_err(|e| format!("{e}")))?,
-            schedule: field("SIM_SCHEDULE").parse(|v| v.parse().map_err(|e| format!("{e}")))?,
-            seeds: field("SIM_SEEDS").parse(|v| parse_count(v, 1))?,
-            seed_start: field("SIM_SEED_START").parse(|v| parse_count(v, 0))?,
-            shard: field("SIM_SHARD").parse(parse_shard)?,
-            jobs: field("SIM_JOBS").parse(|v| parse_count(v, 1).map(|n| n as usize))?,
-            check_determinism: field("SIM_CHECK_DETERMINISM").parse(parse_bool)?,
-            verbose: field("SIM_VERBOSE").parse(parse_bool)?,
-            shrink: field("SIM_SHRINK").parse(parse_bool)?,
-            buggify: field("SIM_BUGGIFY").parse(parse_bool)?,
-            inject_cancellation: field("SIM_INJECT_CANCEL").parse(parse_bool)?,
-            trace: field("SIM_TRACE").parse(parse_trace)?,
-            debug: field("SIM_DEBUG").parse(parse_bool)?,
-            timeline: field("SIM_TIMELINE").parse(|v| {
-                if v.trim().is_empty() {
-                    Err("expected a folder to write the timeline into".to_string())
-                } else {
-                    Ok(std::path::PathBuf::from(v))
-                }
-            })?,
-        })
+    /// The level `SIM_TRACE` asks to trace at; `None` if unset or off.
+    pub(crate) fn trace_level(&self) -> Option<tracing::Level> {
+        self.trace.flatten()
     }
 }
 
@@ -216,7 +425,7 @@ impl Field {
 }
 
 /// Parses a seed: decimal, or hexadecimal with a `0x` prefix.
-pub(crate) fn parse_seed(value: &str) -> Result<u64, String> {
+fn parse_seed(value: &str) -> Result<u64, String> {
     let v = value.trim();
     let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16),
@@ -245,15 +454,6 @@ fn parse_trace(value: &str) -> Result<Option<tracing::Level>, String> {
     }
 }
 
-impl EnvSettings {
-    /// Installs the trace subscriber if `SIM_TRACE` asks for one.
-    pub(crate) fn start_tracing(&self) {
-        if let Some(Some(level)) = self.trace {
-            crate::trace::init(level);
-        }
-    }
-}
-
 fn parse_bool(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
@@ -262,19 +462,44 @@ fn parse_bool(value: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_shard(value: &str) -> Result<Shard, String> {
+/// Parses `i/n` with `1 <= i <= n`.
+fn parse_shard(value: &str) -> Result<(u64, u64), String> {
     let problem =
         || "expected `i/n` with 1 <= i <= n, e.g. `1/4` for the first of four shards".to_string();
     let (i, n) = value.trim().split_once('/').ok_or_else(problem)?;
     let (i, n) = (i.trim().parse::<u64>(), n.trim().parse::<u64>());
     match (i, n) {
-        (Ok(i), Ok(n)) if 1 <= i && i <= n => Ok(Shard { index: i, count: n }),
+        (Ok(i), Ok(n)) if 1 <= i && i <= n => Ok((i, n)),
         _ => Err(problem()),
+    }
+}
+
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    humantime::parse_duration(value.trim())
+        .map_err(|e| format!("expected a duration such as `500ms`, `30s` or `1m 30s` ({e})"))
+}
+
+fn parse_panic_policy(value: &str) -> Result<PanicPolicy, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "fail" => Ok(PanicPolicy::Fail),
+        "ignore" => Ok(PanicPolicy::Ignore),
+        _ => Err("expected `fail` or `ignore`".to_string()),
+    }
+}
+
+fn parse_folder(value: &str) -> Result<PathBuf, String> {
+    if value.trim().is_empty() {
+        Err("expected a folder to write the timeline into".to_string())
+    } else {
+        Ok(PathBuf::from(value))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<EnvSettings, EnvError> {
@@ -283,6 +508,10 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).into())
         })
+    }
+
+    fn names() -> BTreeSet<&'static str> {
+        VARIABLES.iter().map(|v| v.name).collect()
     }
 
     #[test]
@@ -297,17 +526,40 @@ mod tests {
             ("SIM_JOBS", "2"),
             ("SIM_CHECK_DETERMINISM", "true"),
             ("SIM_VERBOSE", "0"),
+            ("SIM_TRACE", "trace"),
         ])
         .unwrap();
         assert_eq!(s.seed, Some(42));
         assert_eq!(s.strategy, Some(Strategy::Pct { depth: 2 }));
-        assert_eq!(s.schedule.unwrap().decisions(), [1]);
+        assert_eq!(s.schedule.as_ref().unwrap().decisions(), [1]);
         assert_eq!(
             (s.seeds, s.seed_start, s.jobs),
             (Some(500), Some(0), Some(2))
         );
-        assert_eq!(s.shard, Some(Shard { index: 2, count: 4 }));
+        assert_eq!(s.shard, Some((2, 4)));
         assert_eq!((s.check_determinism, s.verbose), (Some(true), Some(false)));
+        assert_eq!(s.trace_level(), Some(tracing::Level::TRACE));
+        assert_eq!(read(&[("SIM_TRACE", "0")]).unwrap().trace_level(), None);
+
+        let s = read(&[
+            ("SIM_MAX_TIME", "1m 30s"),
+            ("SIM_SLOW_POLL", " 250ms "),
+            ("SIM_BLOCKING_THREADS", "3"),
+            ("SIM_UNOBSERVED_PANIC", "Ignore"),
+            ("SIM_CHAOS", "yes"),
+            ("SIM_MAX_STEPS", "500"),
+        ])
+        .unwrap();
+        assert_eq!(s.max_time, Some(Duration::from_secs(90)));
+        assert_eq!(s.slow_poll, Some(Duration::from_millis(250)));
+        assert_eq!(s.blocking_threads, Some(3));
+        assert_eq!(s.unobserved_panic, Some(PanicPolicy::Ignore));
+        assert_eq!((s.chaos, s.max_steps), (Some(true), Some(500)));
+        assert_eq!(
+            s.raw[0],
+            ("SIM_CHAOS", "yes".to_string()),
+            "set variables kept as written, in the table's order"
+        );
     }
 
     #[test]
@@ -322,6 +574,14 @@ mod tests {
             ("SIM_JOBS", "0", "at least 1"),
             ("SIM_CHECK_DETERMINISM", "maybe", "1, 0, true or false"),
             ("SIM_VERBOSE", "", "1, 0, true or false"),
+            ("SIM_TRACE", "loud", "expected 1 (debug), trace, info or 0"),
+            ("SIM_TIMELINE", " ", "a folder"),
+            ("SIM_MAX_STEPS", "0", "at least 1"),
+            ("SIM_BLOCKING_THREADS", "two", "whole number"),
+            ("SIM_MAX_TIME", "soon", "a duration such as `500ms`"),
+            ("SIM_SLOW_POLL", "100", "a duration such as `500ms`"),
+            ("SIM_UNOBSERVED_PANIC", "panic", "`fail` or `ignore`"),
+            ("SIM_CHAOS", "sometimes", "1, 0, true or false"),
         ] {
             let err = read(&[(var, value)]).unwrap_err();
             assert_eq!((err.var(), err.value()), (var, value));
@@ -335,10 +595,90 @@ mod tests {
     }
 
     #[test]
-    fn shards_partition_the_seeds() {
-        let shards: Vec<Shard> = (1..=3).map(|i| Shard::new(i, 3)).collect();
-        for position in 0..100 {
-            assert_eq!(shards.iter().filter(|s| s.owns(position)).count(), 1);
+    fn the_parser_reads_exactly_the_listed_variables() {
+        let asked = RefCell::new(Vec::new());
+        EnvSettings::read(|name| {
+            asked.borrow_mut().push(name.to_string());
+            None
+        })
+        .unwrap();
+        let asked = asked.into_inner();
+        let listed: Vec<&str> = VARIABLES.iter().map(|v| v.name).collect();
+        assert_eq!(asked, listed, "read in the table's order, each once");
+        assert_eq!(names().len(), VARIABLES.len(), "no variable listed twice");
+    }
+
+    #[test]
+    fn every_example_is_well_formed_and_sets_its_variable() {
+        let unset = format!("{:?}", read(&[]).unwrap());
+        for v in VARIABLES {
+            let set = read(&[(v.name, v.example)])
+                .unwrap_or_else(|e| panic!("the example of {} does not parse: {e}", v.name));
+            assert_ne!(format!("{set:?}"), unset, "{} was not read", v.name);
+        }
+    }
+
+    #[test]
+    fn the_documented_table_has_one_row_per_variable() {
+        let table: &str = table!();
+        let mut rows = table.lines();
+        assert_eq!(
+            rows.next(),
+            Some("| variable | meaning | format | default | read by | in a replay command |")
+        );
+        assert_eq!(rows.next(), Some("|---|---|---|---|---|---|"));
+        let rows: Vec<&str> = rows.collect();
+        assert_eq!(rows.len(), VARIABLES.len());
+        for (row, v) in rows.iter().zip(VARIABLES) {
+            assert!(row.starts_with(&format!("| `{}` | ", v.name)), "{row}");
+            assert!(row.contains(v.meaning) && row.contains(v.default), "{row}");
+            assert!(row.contains(&format!("e.g. `{}`", v.example)), "{row}");
+            // Seven bars: a `|` inside a cell would break the table.
+            assert_eq!(row.matches('|').count(), 7, "{row}");
+        }
+    }
+
+    /// The public docs show the table (in `sim::check`), and no doc or guide names a variable
+    /// that is not in it.
+    #[test]
+    fn the_docs_show_the_table_and_name_only_listed_variables() {
+        let check_docs = include_str!("check/mod.rs");
+        assert!(check_docs.contains("#![doc = crate::env::table!()]"));
+        let docs = [
+            ("check/mod.rs", check_docs),
+            ("runtime/builder.rs", include_str!("runtime/builder.rs")),
+            ("trace.rs", include_str!("trace.rs")),
+            ("buggify.rs", include_str!("buggify.rs")),
+            ("test_attr.md", include_str!("test_attr.md")),
+            ("README.md", include_str!("../../README.md")),
+            ("docs/guide.md", include_str!("../../docs/guide.md")),
+            (
+                "docs/reproducing-failures.md",
+                include_str!("../../docs/reproducing-failures.md"),
+            ),
+            (
+                "docs/finding-bugs.md",
+                include_str!("../../docs/finding-bugs.md"),
+            ),
+            (
+                "docs/architecture.md",
+                include_str!("../../docs/architecture.md"),
+            ),
+        ];
+        let listed = names();
+        for (file, text) in docs {
+            for (at, _) in text.match_indices("SIM_") {
+                let name: String = text[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                if name.len() > "SIM_".len() {
+                    assert!(
+                        listed.contains(name.as_str()),
+                        "{file} names {name}, which is not in env.rs's table"
+                    );
+                }
+            }
         }
     }
 }

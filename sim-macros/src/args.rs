@@ -10,7 +10,9 @@ use syn::{Expr, ExprLit, Lit, MetaNameValue, Token};
 
 /// Every argument the attribute accepts, as listed in errors.
 pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"random\" | \"fifo\" | \"pct\" \
-     | \"exhaustive\", depth = N, max_steps = N, max_time = \"30s\", chaos = bool, buggify = bool, crate = \"path\"";
+     | \"exhaustive\", depth = N, max_steps = N, max_time = \"30s\", chaos = bool, buggify = bool, \
+     blocking_threads = N, unobserved_panic = \"fail\" | \"ignore\", debug = bool, \
+     slow_poll = \"100ms\", record_events = bool, crate = \"path\"";
 
 /// The strategies `strategy = ".."` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,13 @@ pub(crate) enum StrategyArg {
     Fifo,
     Pct,
     Exhaustive,
+}
+
+/// What `unobserved_panic = ".."` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PanicArg {
+    Fail,
+    Ignore,
 }
 
 /// One parsed argument with the span it came from.
@@ -38,6 +47,11 @@ pub(crate) struct Args {
     pub(crate) max_time: Option<Spanned<Duration>>,
     pub(crate) chaos: Option<Spanned<bool>>,
     pub(crate) buggify: Option<Spanned<bool>>,
+    pub(crate) blocking_threads: Option<Spanned<usize>>,
+    pub(crate) unobserved_panic: Option<Spanned<PanicArg>>,
+    pub(crate) debug: Option<Spanned<bool>>,
+    pub(crate) slow_poll: Option<Spanned<Duration>>,
+    pub(crate) record_events: Option<Spanned<bool>>,
     pub(crate) krate: Option<Spanned<syn::Path>>,
 }
 
@@ -105,6 +119,17 @@ fn boolean(pair: &MetaNameValue, name: &str) -> syn::Result<bool> {
             format!("`{name}` takes `true` or `false`, e.g. `{name} = true`"),
         )),
     }
+}
+
+/// A duration written as a string, e.g. `"30s"`.
+fn duration(pair: &MetaNameValue, name: &str, example: &str) -> syn::Result<Duration> {
+    let s = string(pair, name, &format!("{name} = \"{example}\""))?;
+    humantime::parse_duration(&s.value()).map_err(|e| {
+        syn::Error::new_spanned(
+            &s,
+            format!("`{name}` is not a duration ({e}); write e.g. \"30s\", \"1m 30s\", \"500ms\""),
+        )
+    })
 }
 
 fn string(pair: &MetaNameValue, name: &str, example: &str) -> syn::Result<syn::LitStr> {
@@ -179,16 +204,52 @@ impl Args {
                 };
                 set_once(&mut self.strategy, "strategy", value, span)
             }
-            "max_time" => {
-                let s = string(pair, "max_time", "max_time = \"30s\"")?;
-                let d = humantime::parse_duration(&s.value()).map_err(|e| {
-                    syn::Error::new_spanned(
-                        &s,
-                        format!("`max_time` is not a duration ({e}); write e.g. \"30s\", \"1m 30s\", \"500ms\""),
-                    )
-                })?;
-                set_once(&mut self.max_time, "max_time", d, span)
+            "max_time" => set_once(
+                &mut self.max_time,
+                "max_time",
+                duration(pair, "max_time", "30s")?,
+                span,
+            ),
+            "slow_poll" => set_once(
+                &mut self.slow_poll,
+                "slow_poll",
+                duration(pair, "slow_poll", "100ms")?,
+                span,
+            ),
+            "blocking_threads" => {
+                let n: usize = int(pair, "blocking_threads", "blocking_threads = 4")?;
+                if n == 0 {
+                    return Err(syn::Error::new_spanned(
+                        &pair.value,
+                        "`blocking_threads` must be at least 1",
+                    ));
+                }
+                set_once(&mut self.blocking_threads, "blocking_threads", n, span)
             }
+            "unobserved_panic" => {
+                let s = string(pair, "unobserved_panic", "unobserved_panic = \"ignore\"")?;
+                let value = match s.value().as_str() {
+                    "fail" => PanicArg::Fail,
+                    "ignore" => PanicArg::Ignore,
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            &s,
+                            format!(
+                                "unknown `unobserved_panic` policy `{other}`; expected \"fail\" \
+                                 or \"ignore\""
+                            ),
+                        ));
+                    }
+                };
+                set_once(&mut self.unobserved_panic, "unobserved_panic", value, span)
+            }
+            "debug" => set_once(&mut self.debug, "debug", boolean(pair, "debug")?, span),
+            "record_events" => set_once(
+                &mut self.record_events,
+                "record_events",
+                boolean(pair, "record_events")?,
+                span,
+            ),
             "chaos" => set_once(&mut self.chaos, "chaos", boolean(pair, "chaos")?, span),
             "buggify" => set_once(
                 &mut self.buggify,

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ItemFn;
 
-use crate::args::{Args, StrategyArg};
+use crate::args::{Args, PanicArg, StrategyArg};
 use crate::validate::validate;
 
 pub(crate) fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -86,9 +86,12 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
         settings.extend(quote!(.buggify(#on)));
     }
     if let Some(max) = &args.max_time {
-        let secs = max.value.as_secs();
-        let nanos = max.value.subsec_nanos();
-        settings.extend(quote!(.max_time(::core::time::Duration::new(#secs, #nanos))));
+        let max = duration(max.value);
+        settings.extend(quote!(.max_time(#max)));
+    }
+    let runtime = runtime_settings(args, &krate);
+    if !runtime.is_empty() {
+        settings.extend(quote!(.runtime(|builder| builder #runtime)));
     }
 
     quote! {
@@ -107,4 +110,40 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
             .run(#name);
         }
     }
+}
+
+/// The `Builder` calls for the arguments that only `Check::runtime` reaches. The slow-poll
+/// threshold comes before `debug`, so that `debug = true` keeps it.
+fn runtime_settings(args: &Args, krate: &TokenStream) -> TokenStream {
+    let mut calls = TokenStream::new();
+    if let Some(n) = &args.blocking_threads {
+        let n = n.value;
+        calls.extend(quote!(.blocking_threads(#n)));
+    }
+    if let Some(policy) = &args.unobserved_panic {
+        let policy = match policy.value {
+            PanicArg::Fail => quote!(#krate::UnobservedPanic::FailRun),
+            PanicArg::Ignore => quote!(#krate::UnobservedPanic::Ignore),
+        };
+        calls.extend(quote!(.unobserved_panic(#policy)));
+    }
+    if let Some(threshold) = &args.slow_poll {
+        let threshold = duration(threshold.value);
+        calls.extend(quote!(.slow_poll_threshold(#threshold)));
+    }
+    if let Some(on) = &args.debug {
+        let on = on.value;
+        calls.extend(quote!(.debug(#on)));
+    }
+    if let Some(on) = &args.record_events {
+        let on = on.value;
+        calls.extend(quote!(.record_events(#on)));
+    }
+    calls
+}
+
+/// `d` as an expression.
+fn duration(d: std::time::Duration) -> TokenStream {
+    let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+    quote!(::core::time::Duration::new(#secs, #nanos))
 }

@@ -60,6 +60,15 @@ pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
              \"exhaustive\"` (its preemption bound)",
         ));
     }
+    if let (Some(slow_poll), Some(debug)) = (&args.slow_poll, &args.debug)
+        && !debug.value
+    {
+        problems.push(syn::Error::new(
+            slow_poll.span,
+            "`slow_poll` sets debug mode's threshold, and `debug = false` turns debug mode off: \
+             give one of them",
+        ));
+    }
     let mut problems = problems.into_iter();
     match problems.next() {
         None => Ok(()),

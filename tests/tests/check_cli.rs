@@ -44,6 +44,22 @@ mod fixtures {
         println!("ran seed {:#x}", sim::seed());
     }
 
+    #[sim::test(seeds = 3)]
+    #[ignore = "fixture: fails when blocking jobs overlap; run by the check_cli subprocess tests"]
+    async fn blocking_jobs_in_turn() {
+        let jobs: Vec<_> = (0..2)
+            .map(|i| sim::task::spawn_blocking(Duration::from_secs(1), move || i))
+            .collect();
+        for job in jobs {
+            job.await.unwrap();
+        }
+        assert_eq!(
+            sim::time::elapsed(),
+            Duration::from_secs(2),
+            "the jobs overlapped"
+        );
+    }
+
     thread_local! {
         static RUNS: Cell<u32> = const { Cell::new(0) };
     }
@@ -283,4 +299,31 @@ fn verbose_mode_prints_a_summary_line() {
         out.contains("sim: `fixtures::prints_seed` passed: 40 seeds, 1 distinct schedules"),
         "{out}"
     );
+}
+
+/// A variable that changes what a run does (here the blocking pool's size) is part of the
+/// replay command: replaying with it fails the same way, and the run without it passes.
+#[test]
+fn a_replay_command_sets_the_run_settings_the_failure_ran_with() {
+    let (ok, out) = run_fixture("fixtures::blocking_jobs_in_turn", &[]);
+    assert!(ok, "one worker runs the jobs in turn:\n{out}");
+    let (ok, report) = run_fixture(
+        "fixtures::blocking_jobs_in_turn",
+        &[("SIM_BLOCKING_THREADS", "2"), ("SIM_SHRINK", "0")],
+    );
+    assert!(!ok, "two workers overlap the jobs:\n{report}");
+    assert!(report.contains("the jobs overlapped"), "{report}");
+    let command = report_line(&report, "replay").to_string();
+    assert!(
+        command.contains(" SIM_BLOCKING_THREADS=2 cargo test"),
+        "{command}"
+    );
+    assert!(!command.contains("SIM_SHRINK"), "{command}");
+    let (vars, args) = parse_replay(&command);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (ok, again) = run_fixture(&args[0], &vars);
+    assert!(!ok, "{again}");
+    assert_eq!(report_line(&again, "at"), report_line(&report, "at"));
+    let seed = report_line(&report, "seed").split(' ').next().unwrap();
+    assert!(report_line(&again, "seed").starts_with(seed), "{again}");
 }

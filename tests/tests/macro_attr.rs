@@ -99,3 +99,52 @@ mod nested {
         panic!("fails on purpose");
     }
 }
+
+/// Two 1 s blocking jobs started together.
+async fn two_blocking_jobs() -> Duration {
+    let jobs: Vec<_> = (0..2)
+        .map(|i| sim::task::spawn_blocking(Duration::from_secs(1), move || i))
+        .collect();
+    for job in jobs {
+        job.await.unwrap();
+    }
+    sim::time::elapsed()
+}
+
+#[sim::test(seeds = 5, blocking_threads = 2)]
+async fn blocking_threads_lets_two_blocking_jobs_overlap() {
+    assert_eq!(two_blocking_jobs().await, Duration::from_secs(1));
+}
+
+#[sim::test(seeds = 5)]
+async fn by_default_blocking_jobs_run_one_at_a_time() {
+    assert_eq!(two_blocking_jobs().await, Duration::from_secs(2));
+}
+
+/// A task panics and nobody awaits it.
+async fn panic_nobody_observes() {
+    drop(sim::spawn(async { panic!("nobody looks") }));
+    sleep(Duration::from_secs(1)).await;
+}
+
+#[sim::test(seeds = 5, unobserved_panic = "ignore")]
+async fn an_ignored_unobserved_panic_does_not_fail_the_test() {
+    panic_nobody_observes().await;
+}
+
+#[sim::test(seeds = 5, unobserved_panic = "fail")]
+#[should_panic(expected = "nobody looks")]
+async fn an_unobserved_panic_fails_the_test_under_fail() {
+    panic_nobody_observes().await;
+}
+
+#[sim::test(
+    seeds = 3,
+    debug = true,
+    slow_poll = "1s",
+    record_events = true,
+    blocking_threads = 3
+)]
+async fn every_runtime_argument_together() {
+    assert_eq!(two_blocking_jobs().await, Duration::from_secs(1));
+}

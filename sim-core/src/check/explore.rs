@@ -8,8 +8,15 @@
 //! schedule is run exactly once. A task decision other than the default is a preemption;
 //! alternatives that would exceed the bound are skipped. Tied timers, chaos and `select!`
 //! choices are explored too and cost no preemption.
+//!
+//! [`explore`] is the search; `SeedRunner::run_exhaustive` runs the test under it for
+//! [`Strategy::Exhaustive`](crate::Strategy::Exhaustive), all under one seed.
 
+use super::report::Failure;
+use super::runner::{SeedRunner, TestFn};
+use super::{CheckError, Summary, seed_for};
 use crate::record::{DecisionKind, DecisionPoint, Schedule};
+use crate::sched::guided::GuideStep;
 
 /// How far an exploration got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +87,58 @@ pub(crate) fn explore<E>(
                 prefix = Schedule::from_decisions(decisions);
             }
         }
+    }
+}
+
+impl<T: TestFn> SeedRunner<'_, T> {
+    /// Runs every schedule within the preemption bound under one seed.
+    pub(super) fn run_exhaustive(
+        &self,
+        max_preemptions: u32,
+        started: std::time::Instant,
+    ) -> Result<Summary, CheckError> {
+        let check = self.check;
+        let seed = check.seed.unwrap_or_else(|| seed_for(&check.name, 0));
+        let mut steps = 0;
+        let mut runs = 0;
+        let run = |prefix: &Schedule| -> Result<Vec<DecisionPoint>, Box<Failure>> {
+            runs += 1;
+            let guide: Vec<GuideStep> = prefix.iter().map(GuideStep::Index).collect();
+            let run = self.run_seed(None, seed, Some(&guide))?;
+            steps += run.steps;
+            Ok(run.trace)
+        };
+        let explored = match explore(max_preemptions, check.max_schedules, run) {
+            Ok(explored) => explored,
+            Err(mut failure) => {
+                failure.runs = runs;
+                self.complete(&mut failure);
+                return Err(CheckError::Failed(failure));
+            }
+        };
+        if !explored.complete {
+            return Err(CheckError::Incomplete {
+                test: check.name.clone(),
+                schedules: explored.schedules,
+                max_preemptions,
+            });
+        }
+        let summary = Summary {
+            seeds_run: explored.schedules,
+            distinct_schedules: explored.schedules as usize,
+            steps,
+        };
+        if check.verbose {
+            eprintln!(
+                "sim: `{}` passed: all {} schedules with at most {} preemptions, {} steps, {:.2?}",
+                check.name,
+                explored.schedules,
+                max_preemptions,
+                steps,
+                started.elapsed()
+            );
+        }
+        Ok(summary)
     }
 }
 

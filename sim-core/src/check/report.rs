@@ -1,11 +1,80 @@
-//! What a failing check reports.
+//! What a check reports: the [`Summary`] of a pass, the [`CheckError`] of anything else, and
+//! the [`Failure`] report of a failing seed.
 
 use std::fmt;
 use std::panic::Location;
 
+use crate::env::EnvError;
 use crate::error::{PanicReason, SimError};
 use crate::record::{DecisionPoint, RunPoint, Schedule, TaskInfo};
 use crate::sched::Strategy;
+
+/// What a passing check did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Seeds run (each determinism re-run not counted).
+    pub seeds_run: u64,
+    /// How many different schedules those seeds produced.
+    pub distinct_schedules: usize,
+    /// Steps taken, over all seeds.
+    pub steps: u64,
+}
+
+/// Why [`Check::try_run`](super::Check::try_run) did not pass.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// A `SIM_*` variable is malformed.
+    Env(EnvError),
+    /// The check's own settings contradict each other.
+    Config(String),
+    /// A seed failed.
+    Failed(Box<Failure>),
+    /// Cancellation injection ran its budget of runs before covering every pending point.
+    InjectionIncomplete {
+        /// The check's name.
+        test: String,
+        /// Runs made.
+        runs: u64,
+    },
+    /// [`Strategy::Exhaustive`] ran its budget of schedules without covering the space.
+    Incomplete {
+        /// The check's name.
+        test: String,
+        /// Schedules run.
+        schedules: u64,
+        /// The preemption bound.
+        max_preemptions: u32,
+    },
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::Env(e) => write!(f, "sim: {e}"),
+            CheckError::Config(problem) => write!(f, "sim: {problem}"),
+            CheckError::Failed(failure) => failure.fmt(f),
+            CheckError::InjectionIncomplete { test, runs } => write!(
+                f,
+                "sim: cancellation injection of `{test}` stopped after {runs} runs before \
+                 reaching the last pending point of its timeouts; raise `Check::max_schedules`"
+            ),
+            CheckError::Incomplete {
+                test,
+                schedules,
+                max_preemptions,
+            } => write!(
+                f,
+                "sim: exhaustive search of `{test}` stopped after {schedules} schedules without \
+                 covering every schedule with at most {max_preemptions} preemptions; raise the \
+                 budget (`Check::max_schedules`) or lower the bound, or use a sampling strategy"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
 
 /// Why a seed failed.
 #[derive(Debug)]

@@ -4,9 +4,54 @@
 //! `splitmix64(fnv1a64(name) ^ position * 0x9e3779b97f4a7c15)`: different tests explore
 //! different seeds, the list is the same on every machine and every run, and it does not depend
 //! on how many seeds are run, on sharding or on threads. Both hashes are written out here so
-//! that the mapping never changes with a dependency.
+//! that the mapping never changes with a dependency. A [`Shard`] keeps a share of the
+//! positions, so that CI jobs split a test's seeds between them.
 
-use crate::env::Shard;
+use std::fmt;
+
+/// Which shard of the seeds to run: `index` of `count`, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// Shard `index` of `count`, numbered from 1 (as `SIM_SHARD=1/3` .. `3/3`).
+    ///
+    /// # Panics
+    ///
+    /// Unless `1 <= index <= count`.
+    ///
+    /// ```
+    /// let s = sim::check::Shard::new(2, 3);
+    /// assert!(s.owns(1) && !s.owns(0) && s.owns(4));
+    /// ```
+    #[track_caller]
+    pub fn new(index: u64, count: u64) -> Shard {
+        assert!(
+            1 <= index && index <= count,
+            "a shard is i/n with 1 <= i <= n, not {index}/{count}"
+        );
+        Shard { index, count }
+    }
+
+    /// Whether seed number `position` (counting from 0 within a test) belongs to this shard.
+    ///
+    /// ```
+    /// let all: Vec<u64> = (0..9).filter(|&p| sim::check::Shard::new(1, 3).owns(p)).collect();
+    /// assert_eq!(all, [0, 3, 6]);
+    /// ```
+    pub fn owns(&self, position: u64) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -73,6 +118,14 @@ mod tests {
         let distinct: std::collections::HashSet<u64> =
             (0..1000).map(|p| seed_for("t", p)).collect();
         assert_eq!(distinct.len(), 1000);
+    }
+
+    #[test]
+    fn shards_partition_the_seeds() {
+        let shards: Vec<Shard> = (1..=3).map(|i| Shard::new(i, 3)).collect();
+        for position in 0..100 {
+            assert_eq!(shards.iter().filter(|s| s.owns(position)).count(), 1);
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! is smaller by (preemptions, steps); its own recorded decisions become the new best, which
 //! strict replay reproduces exactly. The search stops at a fixed point or when its attempt or
 //! time budget is spent; the original failure is always reported too.
+//!
+//! [`shrink`] is the search; `SeedRunner::shrink_failure` runs it on a failing seed.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,9 @@ use crate::error::SimError;
 use crate::record::{DecisionPoint, Schedule};
 use crate::sched::guided::GuideStep;
 
-use super::report::FailureKind;
+use super::quiet;
+use super::report::{Failure, FailureKind, ShrunkSchedule};
+use super::runner::{SeedRunner, TestFn};
 
 /// How much work shrinking may do.
 #[derive(Debug, Clone, Copy)]
@@ -158,6 +162,54 @@ pub(crate) fn guide_of(trace: &[DecisionPoint]) -> Vec<GuideStep> {
             None => GuideStep::Index(p.chosen),
         })
         .collect()
+}
+
+impl<T: TestFn> SeedRunner<'_, T> {
+    /// Looks for a smaller schedule failing the same way; see
+    /// [`Check::shrink`](super::Check::shrink).
+    pub(super) fn shrink_failure(&self, failure: &mut Failure) {
+        let signature = Signature::of(&failure.kind);
+        if !signature.shrinkable() || failure.schedule.is_empty() {
+            return;
+        }
+        let (position, seed) = (failure.position, failure.seed);
+        let attempt = |guide: Vec<GuideStep>| {
+            let run = || self.run_seed(position, seed, Some(&guide));
+            match quiet::quietly(run) {
+                Ok(_) => Attempt {
+                    signature: None,
+                    guide,
+                    schedule: Schedule::default(),
+                    preemptions: u64::MAX,
+                    steps: u64::MAX,
+                },
+                Err(f) => Attempt {
+                    signature: Some(Signature::of(&f.kind)),
+                    guide: guide_of(&f.trace),
+                    schedule: f.schedule.clone(),
+                    preemptions: f.preemptions,
+                    steps: f.at.step,
+                },
+            }
+        };
+        // The original run again, traced, to learn which task each decision chose.
+        let original_guide = failure.schedule.iter().map(GuideStep::Index).collect();
+        let original = attempt(original_guide);
+        if original.signature.as_ref() != Some(&signature) {
+            return; // the failure does not reproduce under guidance: leave it as it is
+        }
+        let shrunk = shrink(&original, Budget::default(), attempt);
+        if shrunk.best.size() < original.size() {
+            let replay = self.replay_command(seed, Some(&shrunk.best.schedule), false);
+            failure.shrunk = Some(ShrunkSchedule {
+                schedule: shrunk.best.schedule,
+                preemptions: shrunk.best.preemptions,
+                steps: shrunk.best.steps,
+                attempts: shrunk.attempts,
+                replay,
+            });
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::Runtime;
 use crate::engine::{Config, UnobservedPanic};
-use crate::env::{EnvError, EnvSettings};
+use crate::env::{EnvError, EnvSettings, PanicPolicy};
 use crate::record::DEFAULT_SLOW_POLL;
 use crate::sched::Strategy;
 use crate::sched::guided::GuideStep;
@@ -73,23 +73,13 @@ impl Builder {
 
     /// A builder with defaults, then the settings given by the environment.
     ///
-    /// The variables that concern one run, all optional:
-    ///
-    /// | variable | meaning | format |
-    /// |---|---|---|
-    /// | `SIM_SEED` | the seed | decimal, or hexadecimal with `0x` (`42`, `0x2a`) |
-    /// | `SIM_STRATEGY` | the strategy | `random`, `fifo`, `pct` or `pct:N` |
-    /// | `SIM_BUGGIFY` | let `buggify!` sites fire | `1`/`0`, `true`/`false` |
-    /// | `SIM_TRACE` | print the run's events with virtual timestamps | `1`, `trace`, `info`, `0` |
-    /// | `SIM_DEBUG` | debug mode (slow polls, leaked tasks, ignored panics) | `1`/`0`, `true`/`false` |
-    /// | `SIM_SCHEDULE` | replay this schedule (overrides `SIM_STRATEGY`) | as printed by [`Schedule`](crate::Schedule)'s `Display`, e.g. `v1:0*3,1` |
-    ///
-    /// The full list, with the variables the multi-seed checker reads, is in the
-    /// [`check`](crate::check) module's docs.
+    /// It reads the variables that concern one run: the rows marked `Builder` in the
+    /// [table of `SIM_*` variables](crate::check#environment), the one list of them. It also
+    /// starts [tracing](crate::trace::init) when `SIM_TRACE` asks for it.
     ///
     /// # Errors
     ///
-    /// A set `SIM_*` variable whose value does not parse (any of the full list) gives an
+    /// A set `SIM_*` variable whose value does not parse (any of the table's) gives an
     /// [`EnvError`] naming the variable, the value and what was expected. Nothing falls back
     /// to a default silently.
     ///
@@ -136,9 +126,12 @@ impl Builder {
         Ok(self.apply_env(&EnvSettings::read(lookup)?))
     }
 
-    /// Applies the settings of the environment that concern a single run.
+    /// Applies the settings of the environment that concern a single run, and starts
+    /// tracing if `SIM_TRACE` asks for it.
     pub(crate) fn apply_env(mut self, env: &EnvSettings) -> Builder {
-        env.start_tracing();
+        if let Some(level) = env.trace_level() {
+            crate::trace::init(level);
+        }
         if let Some(seed) = env.seed {
             self.config.seed = seed;
         }
@@ -148,8 +141,37 @@ impl Builder {
         if let Some(schedule) = &env.schedule {
             self.config.strategy = Strategy::Replay(schedule.clone());
         }
+        self.apply_run_env(env)
+    }
+
+    /// Applies the per-run settings of the environment other than the seed and the strategy
+    /// (which the multi-seed checker sets per run itself): the checker's runtime builder
+    /// takes them from here too, so both read them alike.
+    pub(crate) fn apply_run_env(mut self, env: &EnvSettings) -> Builder {
         if let Some(on) = env.buggify {
-            self.config.buggify = on;
+            self = self.buggify(on);
+        }
+        if let Some(on) = env.chaos {
+            self = self.chaos(on);
+        }
+        if let Some(steps) = env.max_steps {
+            self = self.max_steps(steps);
+        }
+        if let Some(time) = env.max_time {
+            self = self.max_time(time);
+        }
+        if let Some(threads) = env.blocking_threads {
+            self = self.blocking_threads(threads);
+        }
+        if let Some(policy) = env.unobserved_panic {
+            self = self.unobserved_panic(match policy {
+                PanicPolicy::Fail => UnobservedPanic::FailRun,
+                PanicPolicy::Ignore => UnobservedPanic::Ignore,
+            });
+        }
+        // The threshold first, so that `SIM_DEBUG=0` turns debug mode off even then.
+        if let Some(threshold) = env.slow_poll {
+            self = self.slow_poll_threshold(threshold);
         }
         if let Some(on) = env.debug {
             self = self.debug(on);
