@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::report::Failure;
 use super::runner::{SeedRunner, TestFn};
 use super::{Check, CheckError, Summary, seed_for, seeds};
-use crate::sched::Strategy;
+use crate::sched::{PCT_PROBE_POSITION, Strategy, pct_horizon_from};
 
 /// The seeds this process runs, with their positions in the seed list (none for a seed
 /// given by itself).
@@ -76,15 +76,18 @@ impl<T: TestFn> SeedRunner<'_, T> {
         if !matches!(check.strategy, Strategy::Pct { .. }) || check.schedule.is_some() {
             return Ok(None);
         }
-        let probe = seed_for(&check.name, 0);
+        // What PCT learns across runs, and from which run, is `sched/pct.rs`'s to say.
+        let probe = seed_for(&check.name, PCT_PROBE_POSITION);
         if check.seed == Some(probe) {
             return Ok(None); // the probe itself runs with the default horizon
         }
-        let run = self.run_seed(Some(0), probe, None).map_err(|mut failure| {
-            failure.runs = 1; // the probe is the first run
-            CheckError::Failed(failure)
-        })?;
-        Ok(Some(run.decisions.max(1)))
+        let run = self
+            .run_seed(Some(PCT_PROBE_POSITION), probe, None)
+            .map_err(|mut failure| {
+                failure.runs = 1; // the probe is the first run
+                CheckError::Failed(failure)
+            })?;
+        Ok(Some(pct_horizon_from(run.decisions)))
     }
 
     /// Runs `targets`, on the check's threads; the failure with the lowest position, if any.

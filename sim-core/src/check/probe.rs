@@ -5,7 +5,7 @@
 //! from a run or to steer it. None of them is a public `Builder` setting.
 
 use crate::runtime::Builder;
-use crate::sched::guided::GuideStep;
+use crate::sched::GuideStep;
 
 /// What the checker adds to one run's builder.
 #[derive(Debug, Clone, Default)]

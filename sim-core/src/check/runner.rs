@@ -19,8 +19,8 @@ use super::report::{Failure, FailureKind};
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
 use crate::record::{DecisionPoint, RunPoint, Schedule, TaskId, TaskInfo};
 use crate::runtime::{Builder, Runtime};
-use crate::sched::Strategy;
-use crate::sched::guided::GuideStep;
+use crate::sched::GuideStep;
+use crate::sched::{PCT_PROBE_POSITION, Strategy};
 
 /// What a test body may return: `()`, or `Result<(), E>` with `E: Debug` (an `Err` fails the
 /// seed, and the report shows it).
@@ -341,5 +341,9 @@ pub(super) fn blamed_task(error: &SimError) -> Option<TaskInfo> {
 /// The PCT horizon a seed at `position` runs with: none for the first seed, which the checker
 /// learns the horizon from.
 fn horizon_at(position: Option<u64>, horizon: Option<u64>) -> Option<u64> {
-    if position == Some(0) { None } else { horizon }
+    if position == Some(PCT_PROBE_POSITION) {
+        None
+    } else {
+        horizon
+    }
 }

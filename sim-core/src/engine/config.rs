@@ -5,7 +5,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use crate::sched::Strategy;
-use crate::sched::guided::GuideStep;
+use crate::sched::GuideStep;
 
 /// What a run does with a panic that no join handle observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,8 +6,8 @@ use super::Runtime;
 use crate::engine::{Config, UnobservedPanic};
 use crate::env::{EnvError, EnvSettings, PanicPolicy};
 use crate::record::DEFAULT_SLOW_POLL;
+use crate::sched::GuideStep;
 use crate::sched::Strategy;
-use crate::sched::guided::GuideStep;
 
 /// The default step limit: high enough for any reasonable test, low enough that a task that
 /// never stops yielding fails in about a second instead of hanging the test suite.

@@ -9,8 +9,12 @@
 //! a long way ahead of another.
 //!
 //! Change points count *decisions* (steps with two or more runnable tasks), not all steps. The
-//! horizon is the expected number of decisions; the multi-seed checker learns it from earlier
-//! seeds of the same test. Tied timers are ordered uniformly at random.
+//! horizon is the expected number of decisions. Across the runs of a check, PCT learns it from
+//! one probe: the test's seed at [`PROBE_POSITION`] runs first, with the default horizon, and
+//! [`horizon_from`] its count of task decisions is the horizon of every seed after it (the
+//! probe is always the same run, so every seed gets the same horizon on any shard or thread,
+//! and a replay by seed learns it again the same way). Tied timers are ordered uniformly at
+//! random.
 
 use super::Scheduler;
 use super::rng::{SimRng, Stream};
@@ -23,6 +27,14 @@ pub(crate) const DEFAULT_DEPTH: u32 = 3;
 
 /// The horizon used when no earlier run has told how many decisions to expect.
 pub(crate) const DEFAULT_HORIZON: u64 = 100;
+
+/// The seed position whose run tells the horizon of the others.
+pub(crate) const PROBE_POSITION: u64 = 0;
+
+/// The horizon learned from a probe run that made `task_decisions` task decisions.
+pub(crate) fn horizon_from(task_decisions: u64) -> u64 {
+    task_decisions.max(1)
+}
 
 const HIGH_BAND: u64 = 1 << 63;
 

@@ -1,0 +1,55 @@
+//! The seam across the runs of one check: a [`Search`] plans each run from what the run before
+//! it did, the way a per-run [`Scheduler`](super::Scheduler) makes each decision of one run.
+//!
+//! A search hands out *guides* (see [`GuideStep`]): the checker runs the test once under the
+//! `Guided` strategy following the guide, with the decision trace on, and hands the run's
+//! [`RunRecord`] back. The search decides alone when it is over. So exhaustive exploration and
+//! the shrinker each live in one file, and the checker's part is the same short loop for both.
+//!
+//! Invariant: a search is a pure function of the records it is given (and its budget), so the
+//! same test explores the same runs in the same order on every machine.
+
+use super::GuideStep;
+use crate::record::{DecisionPoint, Schedule};
+
+/// What one guided run did, as a search learns from it.
+#[derive(Debug, Clone)]
+pub(crate) struct RunRecord {
+    /// Every decision of the run, with its options (the run was traced).
+    pub(crate) trace: Vec<DecisionPoint>,
+    /// The run's decisions as a schedule, which strict replay reproduces.
+    pub(crate) schedule: Schedule,
+    /// Task decisions that switched away from a task that could have kept running.
+    pub(crate) preemptions: u64,
+    /// Steps taken before the run ended.
+    pub(crate) steps: u64,
+    /// Whether the run failed the way the search looks for: for the shrinker, the same way as
+    /// the failure it shrinks; for exploration, at all.
+    pub(crate) failed: bool,
+}
+
+impl RunRecord {
+    /// How the shrinker orders runs: fewer preemptions first, then fewer steps.
+    pub(crate) fn size(&self) -> (u64, u64) {
+        (self.preemptions, self.steps)
+    }
+}
+
+/// A strategy over several runs of one test.
+pub(crate) trait Search {
+    /// The guide of the next run, given the record of the run just made (`None` before the
+    /// first run); `None` when the search is over.
+    fn next_run(&mut self, last: Option<&RunRecord>) -> Option<Vec<GuideStep>>;
+}
+
+/// A traced run's decisions in guide form: task decisions by the task chosen (so removing one
+/// step keeps the others' meaning), the others by option.
+pub(crate) fn guide_of(trace: &[DecisionPoint]) -> Vec<GuideStep> {
+    trace
+        .iter()
+        .map(|p| match p.task {
+            Some(task) => GuideStep::Task(task),
+            None => GuideStep::Index(p.chosen),
+        })
+        .collect()
+}
