@@ -2,10 +2,10 @@
 //! On any error the original function is emitted beside the errors, so editors keep working.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ItemFn;
 
-use crate::args::{Args, PanicArg, StrategyArg};
+use crate::args::{Args, PanicArg};
 use crate::validate::validate;
 
 pub(crate) fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -58,18 +58,25 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
         let n = seed.value;
         settings.extend(quote!(.seed(#n)));
     }
+    // sim's registry names the strategy (and its default number). The same call is evaluated
+    // once as a constant beside the test, so an unknown name, or a number for a strategy that
+    // takes none, is a compile error at the argument, in every build (not only `--test`).
+    let mut registry_check = TokenStream::new();
     if let Some(strategy) = &args.strategy {
-        let strategy = match strategy.value {
-            StrategyArg::Random => quote!(#krate::Strategy::Random),
-            StrategyArg::Fifo => quote!(#krate::Strategy::Fifo),
-            StrategyArg::Pct => {
-                let depth = args.depth.as_ref().map_or(3, |d| d.value);
-                quote!(#krate::Strategy::Pct { depth: #depth })
+        let name = &strategy.value;
+        let number = match &args.depth {
+            Some(depth) => {
+                let n = depth.value;
+                quote!(::core::option::Option::Some(#n))
             }
-            StrategyArg::Exhaustive => {
-                let bound = args.depth.as_ref().map_or(2, |d| d.value);
-                quote!(#krate::Strategy::Exhaustive { max_preemptions: #bound })
-            }
+            None => quote!(::core::option::Option::None),
+        };
+        let span = name.span();
+        // Every token at the argument, so the compiler's error points there.
+        let at_argument = respan(quote!(#krate::Strategy::__from_attribute), span);
+        let strategy = quote_spanned!(span=> #at_argument(#name, #number));
+        registry_check = quote_spanned! {span=>
+            const _: () = ::core::mem::forget(#strategy);
         };
         settings.extend(quote!(.strategy(#strategy)));
     }
@@ -95,6 +102,7 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
     }
 
     quote! {
+        #registry_check
         #(#attrs)*
         #[::core::prelude::v1::test]
         #vis fn #name() {
@@ -146,4 +154,22 @@ fn runtime_settings(args: &Args, krate: &TokenStream) -> TokenStream {
 fn duration(d: std::time::Duration) -> TokenStream {
     let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
     quote!(::core::time::Duration::new(#secs, #nanos))
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

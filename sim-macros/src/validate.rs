@@ -3,7 +3,7 @@
 use syn::ItemFn;
 use syn::spanned::Spanned as _;
 
-use crate::args::{Args, StrategyArg};
+use crate::args::Args;
 
 /// Every problem found, combined into one error (each at its own span).
 pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
@@ -48,16 +48,13 @@ pub(crate) fn validate(args: &Args, function: &ItemFn) -> syn::Result<()> {
             "`seed` runs exactly one seed and `seeds` sets how many to run: give one of them",
         ));
     }
-    if let Some(depth) = &args.depth
-        && !matches!(
-            args.strategy.as_ref().map(|s| s.value),
-            Some(StrategyArg::Pct | StrategyArg::Exhaustive)
-        )
-    {
+    // Whether the strategy named takes a number is checked at compile time by sim's registry
+    // (see `expand`); here only a `depth` with no strategy at all.
+    if let (Some(depth), None) = (&args.depth, &args.strategy) {
         problems.push(syn::Error::new(
             depth.span,
-            "`depth` applies only with `strategy = \"pct\"` (its depth) or `strategy = \
-             \"exhaustive\"` (its preemption bound)",
+            "`depth` is the number of a strategy that takes one: give it with that strategy, \
+             e.g. `strategy = \"pct\", depth = 5`",
         ));
     }
     if let (Some(slow_poll), Some(debug)) = (&args.slow_poll, &args.debug)

@@ -7,9 +7,6 @@ async fn max_time_as_integer() {}
 #[sim::test(max_time = "soon")]
 async fn max_time_not_a_duration() {}
 
-#[sim::test(strategy = "lifo")]
-async fn unknown_strategy() {}
-
 #[sim::test(seeds = 0)]
 async fn zero_seeds() {}
 

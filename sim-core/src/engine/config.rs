@@ -4,8 +4,8 @@
 use std::panic::Location;
 use std::time::Duration;
 
-use crate::sched::Strategy;
 use crate::sched::GuideStep;
+use crate::sched::Strategy;
 
 /// What a run does with a panic that no join handle observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
