@@ -2,6 +2,7 @@
 //! [`Check::timeline`](super::Check::timeline)), the failing run replayed with its events
 //! recorded, and its timeline written as Chrome trace JSON, SVG and HTML.
 
+use super::Check;
 use super::quiet;
 use super::report::Failure;
 use super::runner::{SeedRunner, TestFn};
@@ -45,4 +46,23 @@ fn file_name(test: &str) -> String {
             }
         })
         .collect()
+}
+
+impl Check {
+    /// On failure, write the failing run's timeline (Chrome trace JSON, SVG and HTML; see
+    /// [`timeline`](crate::timeline)) into `dir`, named after the test and the seed.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("sim-doc-timeline-{}", std::process::id()));
+    /// let err = sim::check::Check::new().name("doc").seeds(1).timeline(&dir).try_run(|| async {
+    ///     assert_eq!(1 + 1, 3, "boom");
+    /// });
+    /// let report = err.unwrap_err().to_string();
+    /// assert!(report.contains("timeline:"), "{report}");
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn timeline(mut self, dir: impl Into<std::path::PathBuf>) -> Check {
+        self.timeline = Some(dir.into());
+        self
+    }
 }

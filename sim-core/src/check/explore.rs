@@ -4,7 +4,7 @@
 //! the first failure.
 
 use super::runner::{SeedRunner, TestFn};
-use super::{CheckError, Summary, seed_for};
+use super::{Check, CheckError, Summary, seed_for};
 use crate::record::Schedule;
 use crate::sched::{Exhaustive, RunRecord, Search};
 
@@ -65,5 +65,31 @@ impl<T: TestFn> SeedRunner<'_, T> {
             );
         }
         Ok(summary)
+    }
+}
+
+impl Check {
+    /// The most schedules [`Strategy::Exhaustive`](crate::Strategy::Exhaustive) may run before the check gives up with
+    /// [`CheckError::Incomplete`] (default [`DEFAULT_MAX_SCHEDULES`](super::DEFAULT_MAX_SCHEDULES)).
+    ///
+    /// ```
+    /// use sim::check::{Check, CheckError};
+    /// use sim::Strategy;
+    ///
+    /// let err = Check::new()
+    ///     .strategy(Strategy::Exhaustive { max_preemptions: 3 })
+    ///     .max_schedules(5)
+    ///     .try_run(|| async {
+    ///         let tasks: Vec<_> = (0..3)
+    ///             .map(|_| sim::spawn(async { sim::task::yield_now().await }))
+    ///             .collect();
+    ///         for t in tasks { t.await.unwrap(); }
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(matches!(err, CheckError::Incomplete { schedules: 5, .. }), "{err}");
+    /// ```
+    pub fn max_schedules(mut self, schedules: u64) -> Check {
+        self.max_schedules = schedules;
+        self
     }
 }

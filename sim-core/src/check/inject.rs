@@ -8,7 +8,7 @@
 use super::probe::Probe;
 use super::report::{Failure, FailureKind, InjectedCancellation};
 use super::runner::{SeedRunner, Stop, TestFn, blamed_task};
-use super::{CheckError, TestOutput};
+use super::{Check, CheckError, TestOutput};
 use crate::record::RunPoint;
 
 impl<T: TestFn> SeedRunner<'_, T> {
@@ -74,5 +74,40 @@ impl<T: TestFn> SeedRunner<'_, T> {
         failure.injected = fired.map(|site| InjectedCancellation { point, site });
         failure.replay = format!("SIM_INJECT_CANCEL=1 {}", failure.replay);
         Err(Box::new(failure))
+    }
+}
+
+impl Check {
+    /// Cancellation injection: after the seeds pass, re-run the test (under its first seed)
+    /// once per pending point of its [`timeout`](crate::time::timeout) futures, each time
+    /// making the timeout expire right there, so the code inside is checked for correctness
+    /// when cancelled at its 1st, 2nd, ... k-th `await`. A failure names the point and the
+    /// `timeout` that was cancelled. Stops after [`Check::max_schedules`] runs.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use sim::check::Check;
+    /// use sim::time::{sleep, timeout, Duration};
+    ///
+    /// // Moves 10 from `a` to `b` with an await between the two halves: cancelling it there
+    /// // loses the money.
+    /// let err = Check::new().seeds(3).inject_cancellation(true).try_run(|| async {
+    ///     let (a, b) = (Rc::new(Cell::new(10)), Rc::new(Cell::new(0)));
+    ///     let (a2, b2) = (Rc::clone(&a), Rc::clone(&b));
+    ///     let transfer = async move {
+    ///         a2.set(a2.get() - 10);
+    ///         sleep(Duration::from_millis(1)).await;
+    ///         b2.set(b2.get() + 10);
+    ///     };
+    ///     let _ = timeout(Duration::from_secs(60), transfer).await;
+    ///     assert_eq!(a.get() + b.get(), 10, "money lost");
+    /// });
+    /// let report = err.unwrap_err().to_string();
+    /// assert!(report.contains("injected: the timeout"), "{report}");
+    /// ```
+    pub fn inject_cancellation(mut self, on: bool) -> Check {
+        self.inject_cancellation = on;
+        self
     }
 }

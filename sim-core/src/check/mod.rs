@@ -310,35 +310,6 @@ impl Check {
         self
     }
 
-    /// Run every seed twice and fail if the two runs' events differ, naming the first
-    /// difference (the runs compare a hash per event; a seed whose hashes part is run twice
-    /// more with full logs, to show the two events): catches state that leaks between runs
-    /// (globals, thread-locals) and other sources of nondeterminism.
-    ///
-    /// ```
-    /// let summary = sim::check::Check::new().seeds(5).check_determinism(true).run(|| async {
-    ///     sim::spawn(async {}).await.unwrap();
-    /// });
-    /// assert_eq!(summary.seeds_run, 5);
-    /// ```
-    pub fn check_determinism(mut self, on: bool) -> Check {
-        self.check_determinism = on;
-        self
-    }
-
-    /// Whether to shrink a failing schedule (on by default): search for a run that fails the
-    /// same way with fewer preemptions, then fewer steps, and report it beside the original.
-    /// Shrinking stops after 2000 runs or 10 s.
-    ///
-    /// ```
-    /// let check = sim::check::Check::new().shrink(false);
-    /// # drop(check);
-    /// ```
-    pub fn shrink(mut self, on: bool) -> Check {
-        self.shrink = on;
-        self
-    }
-
     /// Lets [`buggify!`](crate::buggify!) sites fire in every run (off by default).
     ///
     /// ```
@@ -400,80 +371,6 @@ impl Check {
     /// ```
     pub fn runtime(mut self, f: impl FnOnce(Builder) -> Builder) -> Check {
         self.runtime = f(std::mem::take(&mut self.runtime));
-        self
-    }
-
-    /// The most schedules [`Strategy::Exhaustive`] may run before the check gives up with
-    /// [`CheckError::Incomplete`] (default [`DEFAULT_MAX_SCHEDULES`]).
-    ///
-    /// ```
-    /// use sim::check::{Check, CheckError};
-    /// use sim::Strategy;
-    ///
-    /// let err = Check::new()
-    ///     .strategy(Strategy::Exhaustive { max_preemptions: 3 })
-    ///     .max_schedules(5)
-    ///     .try_run(|| async {
-    ///         let tasks: Vec<_> = (0..3)
-    ///             .map(|_| sim::spawn(async { sim::task::yield_now().await }))
-    ///             .collect();
-    ///         for t in tasks { t.await.unwrap(); }
-    ///     })
-    ///     .unwrap_err();
-    /// assert!(matches!(err, CheckError::Incomplete { schedules: 5, .. }), "{err}");
-    /// ```
-    pub fn max_schedules(mut self, schedules: u64) -> Check {
-        self.max_schedules = schedules;
-        self
-    }
-
-    /// Cancellation injection: after the seeds pass, re-run the test (under its first seed)
-    /// once per pending point of its [`timeout`](crate::time::timeout) futures, each time
-    /// making the timeout expire right there, so the code inside is checked for correctness
-    /// when cancelled at its 1st, 2nd, ... k-th `await`. A failure names the point and the
-    /// `timeout` that was cancelled. Stops after [`Check::max_schedules`] runs.
-    ///
-    /// ```
-    /// use std::cell::Cell;
-    /// use std::rc::Rc;
-    /// use sim::check::Check;
-    /// use sim::time::{sleep, timeout, Duration};
-    ///
-    /// // Moves 10 from `a` to `b` with an await between the two halves: cancelling it there
-    /// // loses the money.
-    /// let err = Check::new().seeds(3).inject_cancellation(true).try_run(|| async {
-    ///     let (a, b) = (Rc::new(Cell::new(10)), Rc::new(Cell::new(0)));
-    ///     let (a2, b2) = (Rc::clone(&a), Rc::clone(&b));
-    ///     let transfer = async move {
-    ///         a2.set(a2.get() - 10);
-    ///         sleep(Duration::from_millis(1)).await;
-    ///         b2.set(b2.get() + 10);
-    ///     };
-    ///     let _ = timeout(Duration::from_secs(60), transfer).await;
-    ///     assert_eq!(a.get() + b.get(), 10, "money lost");
-    /// });
-    /// let report = err.unwrap_err().to_string();
-    /// assert!(report.contains("injected: the timeout"), "{report}");
-    /// ```
-    pub fn inject_cancellation(mut self, on: bool) -> Check {
-        self.inject_cancellation = on;
-        self
-    }
-
-    /// On failure, write the failing run's timeline (Chrome trace JSON, SVG and HTML; see
-    /// [`timeline`](crate::timeline)) into `dir`, named after the test and the seed.
-    ///
-    /// ```
-    /// let dir = std::env::temp_dir().join(format!("sim-doc-timeline-{}", std::process::id()));
-    /// let err = sim::check::Check::new().name("doc").seeds(1).timeline(&dir).try_run(|| async {
-    ///     assert_eq!(1 + 1, 3, "boom");
-    /// });
-    /// let report = err.unwrap_err().to_string();
-    /// assert!(report.contains("timeline:"), "{report}");
-    /// # std::fs::remove_dir_all(&dir).unwrap();
-    /// ```
-    pub fn timeline(mut self, dir: impl Into<std::path::PathBuf>) -> Check {
-        self.timeline = Some(dir.into());
         self
     }
 

@@ -2,6 +2,7 @@
 //! `sched::Shrinker`; this file decides what "the same way" means (a [`Signature`]), runs the
 //! guides the search plans, quietly, and reports the smallest run found beside the original.
 
+use super::Check;
 use crate::error::SimError;
 use crate::record::Schedule;
 use crate::sched::{GuideStep, RunRecord, Search, ShrinkBudget, Shrinker};
@@ -108,5 +109,20 @@ impl<T: TestFn> SeedRunner<'_, T> {
                 replay,
             });
         }
+    }
+}
+
+impl Check {
+    /// Whether to shrink a failing schedule (on by default): search for a run that fails the
+    /// same way with fewer preemptions, then fewer steps, and report it beside the original.
+    /// Shrinking stops after 2000 runs or 10 s.
+    ///
+    /// ```
+    /// let check = sim::check::Check::new().shrink(false);
+    /// # drop(check);
+    /// ```
+    pub fn shrink(mut self, on: bool) -> Check {
+        self.shrink = on;
+        self
     }
 }

@@ -11,7 +11,7 @@ use crate::sched::Strategy;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum UnobservedPanic {
-    /// End the run with [`SimError::Panicked`]. The default.
+    /// End the run with [`SimError::Panicked`](crate::SimError::Panicked). The default.
     #[default]
     FailRun,
     /// Let the run go on; the panic is only lost.
