@@ -2,11 +2,11 @@
 //! reports. Nothing here knows the engine; join handles (in `task/`) reach it through the
 //! engine's methods.
 
-pub(crate) mod cell;
+mod cell;
 mod error;
 mod runnable;
-pub(crate) mod table;
-pub(crate) mod waker;
+mod table;
+mod waker;
 
 pub use error::JoinError;
 

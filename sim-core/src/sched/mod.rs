@@ -29,7 +29,7 @@ mod guided;
 mod pct;
 mod random;
 mod replay;
-pub(crate) mod rng;
+mod rng;
 mod search;
 mod shrink;
 mod strategy;

@@ -32,7 +32,7 @@ mod mutex;
 mod notify;
 pub mod oneshot;
 mod queue;
-pub(crate) mod resource;
+mod resource;
 mod rwlock;
 mod semaphore;
 mod waiters;
