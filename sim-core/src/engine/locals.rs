@@ -34,12 +34,11 @@ impl Locals {
         )
     }
 
-    /// Takes every slot out, in the order they were made.
-    pub(super) fn take_all(&self) -> Vec<Rc<dyn Any>> {
-        std::mem::take(&mut *self.slots.borrow_mut())
-            .into_iter()
-            .map(|(_, value)| value)
-            .collect()
+    /// Takes every slot out, in the order they were made (`None` when there is none, the
+    /// usual case: most runs use no subsystem that keeps state).
+    pub(super) fn take_all(&self) -> Option<Vec<(TypeId, Rc<dyn Any>)>> {
+        let mut slots = self.slots.borrow_mut();
+        (!slots.is_empty()).then(|| std::mem::take(&mut *slots))
     }
 }
 

@@ -18,8 +18,9 @@ impl Core {
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
                 continue;
             }
-            let locals = self.locals.take_all();
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
+            if let Some(locals) = self.locals.take_all() {
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
+            }
             let callbacks = std::mem::take(&mut self.state.borrow_mut().callbacks);
             let _ = catch_unwind(AssertUnwindSafe(move || drop(callbacks)));
             let timers =
