@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 mod support;
-use support::report_line;
+use support::{parse_replay, report_line};
 
 /// Tests that are only run by the subprocess tests below, never by a plain `cargo test`.
 mod fixtures {
@@ -100,35 +100,24 @@ fn run_fixture(test: &str, vars: &[(&str, &str)]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Splits `A=1 B='x' cargo test -p pkg -- name --exact` into variables and libtest arguments.
-fn parse_replay(command: &str) -> (Vec<(String, String)>, Vec<String>) {
-    let (before, after) = command
-        .split_once(" cargo test")
-        .expect("a cargo test command");
-    let vars = before
-        .split_whitespace()
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').expect("VAR=value");
-            (k.to_string(), v.trim_matches('\'').to_string())
-        })
-        .collect();
-    assert!(after.starts_with(" -p sim-tests -- "), "{command}");
-    let args = after
-        .split_once(" -- ")
-        .unwrap()
-        .1
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    (vars, args)
-}
-
-fn replay(command: &str) -> (bool, String) {
-    let (vars, args) = parse_replay(command);
-    assert_eq!(args[0], "fixtures::lost_update");
-    assert!(args.contains(&"--exact".to_string()) && args.contains(&"--ignored".to_string()));
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    run_fixture(&args[0], &vars)
+/// Runs a printed replay command against this binary: its variables, its test arguments,
+/// after checking that it selects exactly this package, this target and the fixture.
+fn replay(command: &str, fixture: &str) -> (bool, String) {
+    let replay = parse_replay(command);
+    assert_eq!(
+        replay.cargo,
+        ["test", "-p", "sim-tests", "--test", "check_cli"],
+        "{command}"
+    );
+    assert_eq!(
+        replay.test,
+        [fixture, "--exact", "--include-ignored"],
+        "{command}"
+    );
+    assert_eq!(replay.vars.len(), 1, "one token: {command}");
+    let (name, token) = &replay.vars[0];
+    assert_eq!(name, "SIM_REPLAY", "{command}");
+    run_fixture(fixture, &[(name.as_str(), token.as_str())])
 }
 
 #[test]
@@ -144,9 +133,12 @@ fn a_failure_prints_a_replay_command_that_reproduces_it_at_the_same_step() {
     let at = report_line(&report, "at").to_string();
     assert!(seed.contains("strategy random"), "{seed}");
     let command = report_line(&report, "replay").to_string();
-    assert!(command.starts_with("SIM_SEED=0x"), "{command}");
+    assert!(
+        command.starts_with("SIM_REPLAY='v1 test=fixtures::lost_update seed=0x"),
+        "{command}"
+    );
 
-    let (ok, again) = replay(&command);
+    let (ok, again) = replay(&command, "fixtures::lost_update");
     assert!(!ok);
     assert_eq!(
         report_line(&again, "at"),
@@ -160,8 +152,8 @@ fn a_failure_prints_a_replay_command_that_reproduces_it_at_the_same_step() {
     );
 
     let by_schedule = report_line(&report, "replay the schedule").to_string();
-    assert!(by_schedule.contains("SIM_SCHEDULE='v1:"), "{by_schedule}");
-    let (ok, third) = replay(&by_schedule);
+    assert!(by_schedule.contains(" schedule=v1:"), "{by_schedule}");
+    let (ok, third) = replay(&by_schedule, "fixtures::lost_update");
     assert!(!ok);
     assert_eq!(
         report_line(&third, "at"),
@@ -315,13 +307,11 @@ fn a_replay_command_sets_the_run_settings_the_failure_ran_with() {
     assert!(report.contains("the jobs overlapped"), "{report}");
     let command = report_line(&report, "replay").to_string();
     assert!(
-        command.contains(" SIM_BLOCKING_THREADS=2 cargo test"),
+        command.contains(" blocking_threads=2' cargo test"),
         "{command}"
     );
     assert!(!command.contains("SIM_SHRINK"), "{command}");
-    let (vars, args) = parse_replay(&command);
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (ok, again) = run_fixture(&args[0], &vars);
+    let (ok, again) = replay(&command, "fixtures::blocking_jobs_in_turn");
     assert!(!ok, "{again}");
     assert_eq!(report_line(&again, "at"), report_line(&report, "at"));
     let seed = report_line(&report, "seed").split(' ').next().unwrap();

@@ -64,7 +64,14 @@ fn proptest_shrinks_the_input_of_a_racy_counter_to_the_smallest_failing_one() {
                 workers, 2,
                 "the smallest input with a lost update has two workers"
             );
-            assert!(reason.to_string().contains("SIM_SEED=0x"), "{reason}");
+            // The replay selects this very test, though the check was given another name.
+            let reason = reason.to_string();
+            let test = "proptest_shrinks_the_input_of_a_racy_counter_to_the_smallest_failing_one";
+            let token = format!("SIM_REPLAY='v1 test={test} seed=0x");
+            assert!(reason.contains(&token), "{reason}");
+            let selector =
+                format!("cargo test -p sim-tests --test check_proptest -- {test} --exact");
+            assert!(reason.contains(&selector), "{reason}");
         }
         other => panic!("expected a shrunk failure, got {other:?}"),
     }

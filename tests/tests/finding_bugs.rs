@@ -125,7 +125,15 @@ fn shrinking_reduces_preemptions_and_the_shrunk_schedule_replays_to_the_same_fai
     let report = failure.to_string();
     assert!(report.contains("shrunk:"), "{report}");
     assert!(
-        report.contains("replay the shrunk schedule: SIM_SEED="),
+        report.contains(
+            "replay the shrunk schedule: SIM_REPLAY='v1 \
+             test=shrinking_reduces_preemptions_and_the_shrunk_schedule_replays_to_the_same_failure \
+             seed=0x"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(" schedule={}'", shrunk.schedule)),
         "{report}"
     );
 
@@ -154,7 +162,12 @@ fn shrinking_never_hides_the_original_failure() {
         .try_run(|| counter(2, 2, true));
     let report = err.unwrap_err().to_string();
     assert!(report.contains("  schedule: v1:"), "{report}");
-    assert!(report.contains("  replay:   SIM_SEED="), "{report}");
+    assert!(
+        report.contains(
+            "  replay:   SIM_REPLAY='v1 test=shrinking_never_hides_the_original_failure seed=0x"
+        ),
+        "{report}"
+    );
 }
 
 /// A store that retries a write on failure, but forgets to roll back the first, half-applied
@@ -265,7 +278,12 @@ fn cancellation_injection_names_the_await_that_breaks_an_invariant() {
     assert!(injected.site.file().ends_with("finding_bugs.rs"));
     let report = err.to_string();
     assert!(report.contains("injected: the timeout at"), "{report}");
-    assert!(report.contains("SIM_INJECT_CANCEL=1 SIM_SEED="), "{report}");
+    // Both replay lines pin the injected point, not only the seed.
+    assert_eq!(
+        report.matches(" inject=2' cargo test").count(),
+        2,
+        "{report}"
+    );
 
     let fixed = Check::new()
         .name("inject::atomic")

@@ -72,7 +72,9 @@ async fn lost_update() {
 }
 
 #[sim::test(seeds = 200)]
-#[should_panic(expected = "cargo test -p sim-tests -- finds_a_lost_update_and_reports_it --exact")]
+#[should_panic(
+    expected = "cargo test -p sim-tests --test macro_attr -- finds_a_lost_update_and_reports_it --exact --include-ignored"
+)]
 async fn finds_a_lost_update_and_reports_it() {
     lost_update().await;
 }

@@ -137,8 +137,9 @@ fn the_determinism_check_catches_a_second_run_that_returns_err() {
         });
     let report = result.unwrap_err().to_string();
     assert!(report.contains("diverged"), "{report}");
+    let replay = support::report_line(&report, "replay");
     assert!(
-        report.contains("SIM_CHECK_DETERMINISM=1"),
+        replay.starts_with("SIM_REPLAY='v1 ") && replay.contains(" twice'"),
         "the replay repeats the check: {report}"
     );
 }

@@ -1,11 +1,11 @@
 //! The `SIM_*` variables as the checker applies them: each parsed setting replaces the one the
 //! check was given in code. The per-run settings go to the check's `Builder` through
 //! `Builder::apply_run_env`, the code `Builder::from_env` uses too; the seed and the strategy
-//! stay the check's. Variables that change what a run does are kept, as written, for the
-//! replay commands (the table's last column).
+//! stay the check's. `SIM_REPLAY` is kept whole: when the check runs, its token replaces
+//! everything it names (see `check/token.rs`).
 
 use super::{Check, Shard};
-use crate::env::{EnvError, EnvSettings, Replay, VARIABLES};
+use crate::env::{EnvError, EnvSettings};
 
 impl Check {
     /// Applies the `SIM_*` variables (see the [table](super#environment)). A malformed
@@ -49,7 +49,6 @@ impl Check {
         }
         if let Some(strategy) = &env.strategy {
             self.strategy = strategy.clone();
-            self.strategy_from_env = true;
         }
         if let Some(schedule) = &env.schedule {
             self.schedule = Some(schedule.clone());
@@ -82,15 +81,10 @@ impl Check {
             self.timeline = Some(dir.clone());
         }
         self.runtime = self.runtime.apply_run_env(env);
-        for (name, value) in &env.raw {
-            let copied = VARIABLES
-                .iter()
-                .any(|v| v.name == *name && v.replay == Replay::Copied);
-            if copied {
-                self.replayed_vars.retain(|(n, _)| n != name);
-                self.replayed_vars.push((name, value.clone()));
-            }
+        if let Some(token) = &env.replay {
+            self.replay = Some(token.clone());
         }
+        self.env_read = true;
         self
     }
 }
@@ -101,9 +95,11 @@ mod tests {
     use std::time::Duration;
 
     use super::super::runner::SeedRunner;
+    use super::super::token::RunShape;
     use super::*;
     use crate::check::DEFAULT_SEEDS;
     use crate::env::ReadBy;
+    use crate::env::{Replay, VARIABLES};
     use crate::record::DEFAULT_SLOW_POLL;
     use crate::runtime::{Builder, DEFAULT_MAX_STEPS};
 
@@ -138,26 +134,27 @@ mod tests {
         }
     }
 
-    /// A replay command copies the variables the table marks "copied", as they were set, and
-    /// only those (the checker writes the others itself where a failure needs them).
+    /// A replay token carries what the variables the table marks "yes" set, and nothing of
+    /// those it marks "no" (those marked "as the failing run had it" reach the token from the
+    /// run: its seed, its schedule, its injection point, its determinism re-run).
     #[test]
-    fn replay_commands_copy_the_variables_that_change_a_run() {
+    fn replay_tokens_carry_the_variables_that_change_a_run() {
+        let shape = || RunShape {
+            seed: 1,
+            schedule: None,
+            horizon: None,
+            inject: None,
+            twice: false,
+        };
+        let plain = Check::new().name("t").token(shape()).to_string();
         for v in VARIABLES {
             let check = Check::new().name("t").apply_env(&only(v.name, v.example));
-            let runner = SeedRunner {
-                check: &check,
-                test: &(),
-                caller: Location::caller(),
-                horizon: None,
-            };
-            let command = runner.replay_command(1, None, false);
+            let token = check.token(shape()).to_string();
             match v.replay {
-                Replay::Copied => {
-                    let copy = format!(" {}={} ", v.name, v.example);
-                    assert!(command.contains(&copy), "{}: {command}", v.name);
+                Replay::Token => assert_ne!(token, plain, "{} is not in the token", v.name),
+                Replay::No | Replay::FromRun => {
+                    assert_eq!(token, plain, "{} changed the token", v.name)
                 }
-                Replay::No => assert!(!command.contains(v.name), "{command}"),
-                Replay::Checker => {}
             }
         }
         let check = Check::new()
@@ -170,8 +167,8 @@ mod tests {
             horizon: None,
         };
         assert_eq!(
-            runner.replay_command(1, None, false),
-            "SIM_SEED=0x1 SIM_MAX_TIME='1m 30s' cargo test -- t --exact"
+            runner.replay_command(shape()),
+            "SIM_REPLAY='v1 test=t seed=0x1 strategy=random max_time=90000ms' cargo test"
         );
     }
 

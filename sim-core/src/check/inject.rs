@@ -30,7 +30,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
 
     /// One injected run: `Ok(true)` if it passed with the injection made, `Ok(false)` if the
     /// run ended before reaching the point.
-    fn run_injected(
+    pub(super) fn run_injected(
         &self,
         position: Option<u64>,
         seed: u64,
@@ -68,11 +68,11 @@ impl<T: TestFn> SeedRunner<'_, T> {
             schedule: rt.schedule(),
             preemptions: rt.preemptions(),
             trace: Vec::new(),
+            inject: Some(point),
         };
         let mut failure = self.failure(position, seed, kind, stop);
         failure.runs = point;
         failure.injected = fired.map(|site| InjectedCancellation { point, site });
-        failure.replay = format!("SIM_INJECT_CANCEL=1 {}", failure.replay);
         Err(Box::new(failure))
     }
 }

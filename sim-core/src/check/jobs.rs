@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::report::Failure;
 use super::runner::{SeedRunner, TestFn};
 use super::{Check, CheckError, Summary, seed_for, seeds};
+use crate::env::ReplayToken;
 use crate::sched::{PCT_PROBE_POSITION, Strategy, pct_horizon_from};
 
 /// The seeds this process runs, with their positions in the seed list (none for a seed
@@ -37,6 +38,9 @@ impl<T: TestFn> SeedRunner<'_, T> {
     pub(super) fn run_check(mut self) -> Result<Summary, CheckError> {
         let check = self.check;
         let started = std::time::Instant::now();
+        if let Some(token) = check.replay.clone() {
+            return self.run_token(&token, started);
+        }
         if let Strategy::Exhaustive { max_preemptions } = check.strategy
             && check.schedule.is_none()
         {
@@ -67,6 +71,35 @@ impl<T: TestFn> SeedRunner<'_, T> {
             );
         }
         Ok(summary)
+    }
+
+    /// The one run a `SIM_REPLAY` token describes (the check was set up from it already).
+    fn run_token(
+        &mut self,
+        token: &ReplayToken,
+        started: std::time::Instant,
+    ) -> Result<Summary, CheckError> {
+        let check = self.check;
+        self.horizon = token.horizon;
+        let outcome = match token.inject {
+            Some(point) => self.run_injected(None, token.seed, point).map(|_| Summary {
+                seeds_run: 1,
+                distinct_schedules: 1,
+                steps: 0,
+            }),
+            None => {
+                if let Strategy::Exhaustive { max_preemptions } = check.strategy
+                    && check.schedule.is_none()
+                {
+                    return self.run_exhaustive(max_preemptions, started);
+                }
+                self.run_targets(&[(None, token.seed)])
+            }
+        };
+        outcome.map_err(|mut failure| {
+            self.complete(&mut failure);
+            CheckError::Failed(failure)
+        })
     }
 
     /// For PCT: how many decisions to expect, learned from the test's first seed (always the

@@ -45,7 +45,8 @@
 //! });
 //! let report = failure.unwrap_err().to_string();
 //! assert!(report.contains("lost update"), "{report}");
-//! assert!(report.contains("SIM_SEED=0x"), "{report}");
+//! // The replay command carries one token with everything that shaped the failing run.
+//! assert!(report.contains("replay:   SIM_REPLAY='v1 test=doc::lost_update seed=0x"), "{report}");
 //! ```
 
 mod artifacts;
@@ -59,7 +60,9 @@ mod quiet;
 mod report;
 mod runner;
 mod seeds;
+mod selector;
 mod shrink;
+mod token;
 
 use std::future::Future;
 use std::panic::Location;
@@ -71,10 +74,11 @@ pub use report::{CheckError, Failure, FailureKind, InjectedCancellation, ShrunkS
 pub use runner::TestOutput;
 pub use seeds::{Shard, seed_for};
 
-use crate::env::EnvError;
+use crate::env::{EnvError, ReplayToken};
 use crate::record::Schedule;
 use crate::runtime::Builder;
 use crate::sched::Strategy;
+use selector::Selector;
 
 /// Seeds a test runs unless told otherwise.
 pub const DEFAULT_SEEDS: u64 = 100;
@@ -94,7 +98,6 @@ pub struct Check {
     seed_start: u64,
     shard: Option<Shard>,
     strategy: Strategy,
-    strategy_from_env: bool,
     jobs: usize,
     schedule: Option<Schedule>,
     check_determinism: bool,
@@ -104,11 +107,16 @@ pub struct Check {
     inject_cancellation: bool,
     timeline: Option<std::path::PathBuf>,
     env_error: Option<EnvError>,
+    /// Whether `run` reads the `SIM_*` variables itself (unless `from_env` already did).
+    read_env: bool,
+    /// Whether the variables were applied already.
+    env_read: bool,
+    /// The run a `SIM_REPLAY` token asks for.
+    replay: Option<ReplayToken>,
+    /// How to run this check's test again, found when it runs.
+    selector: Option<Selector>,
     /// The settings of each run; the seed and the strategy are set per run.
     runtime: Builder,
-    /// Variables from the environment that change what a run does, as set: a replay command
-    /// sets them again.
-    replayed_vars: Vec<(&'static str, String)>,
 }
 
 impl Default for Check {
@@ -134,7 +142,6 @@ impl Check {
             seed_start: 0,
             shard: None,
             strategy: Strategy::Random,
-            strategy_from_env: false,
             jobs: 1,
             schedule: None,
             check_determinism: false,
@@ -144,8 +151,11 @@ impl Check {
             inject_cancellation: false,
             timeline: None,
             env_error: None,
+            read_env: true,
+            env_read: false,
+            replay: None,
+            selector: None,
             runtime: Builder::new(),
-            replayed_vars: Vec::new(),
         }
     }
 
@@ -437,12 +447,25 @@ impl Check {
 
     /// Checks the settings, then runs the check (see `SeedRunner::run_check`).
     fn try_run_at<T: TestFn>(
-        self,
+        mut self,
         test: T,
         caller: &'static Location<'static>,
     ) -> Result<Summary, CheckError> {
+        if self.read_env && !self.env_read {
+            self = self.from_env();
+        }
         if let Some(e) = self.env_error.clone() {
             return Err(CheckError::Env(e));
+        }
+        let selector = Selector::here(caller, self.package.as_deref());
+        if self.name.is_empty()
+            && let Some(test) = &selector.test
+        {
+            self.name = test.clone();
+        }
+        self.selector = Some(selector);
+        if let Some(token) = self.replay.clone() {
+            self = self.replaying(&token)?;
         }
         if self.schedule.is_some() && self.seed.is_none() {
             return Err(CheckError::Config(

@@ -16,6 +16,7 @@ use std::time::Duration;
 use super::Check;
 use super::probe::Probe;
 use super::report::{Failure, FailureKind};
+use super::token::RunShape;
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
 use crate::record::{DecisionPoint, RunPoint, Schedule, TaskId, TaskInfo};
 use crate::runtime::{Builder, Runtime};
@@ -93,6 +94,8 @@ pub(super) struct Stop {
     pub(super) schedule: Schedule,
     pub(super) preemptions: u64,
     pub(super) trace: Vec<DecisionPoint>,
+    /// Cancellation injection's point, for an injected run.
+    pub(super) inject: Option<u64>,
 }
 
 impl<'c, T: TestFn> SeedRunner<'c, T> {
@@ -158,6 +161,7 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
                 schedule: Schedule::default(),
                 preemptions: 0,
                 trace: Vec::new(),
+                inject: None,
             };
             Err(Box::new(self.failure(position, seed, kind, stop)))
         })
@@ -224,6 +228,7 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
             schedule: rt.schedule(),
             preemptions: rt.preemptions(),
             trace: rt.take_trace(),
+            inject: None,
         };
         Box::new(self.failure(position, seed, kind, stop))
     }
@@ -252,6 +257,7 @@ impl<T> SeedRunner<'_, T> {
             schedule,
             preemptions,
             trace,
+            inject,
         } = stop;
         let divergence = matches!(
             &kind,
@@ -260,8 +266,17 @@ impl<T> SeedRunner<'_, T> {
                 ..
             }))
         );
-        let replay = self.replay_command(seed, None, divergence);
-        let replay_schedule = self.replay_command(seed, Some(&schedule), divergence);
+        // An exhaustive search's run is pinned by its schedule (a seed alone would mean the
+        // whole search again); an injected one by its point.
+        let pinned = matches!(self.check.strategy, Strategy::Exhaustive { .. });
+        let replay = self.replay_command(RunShape {
+            inject,
+            ..self.shape(position, seed, pinned.then_some(&schedule), divergence)
+        });
+        let replay_schedule = self.replay_command(RunShape {
+            inject,
+            ..self.shape(position, seed, Some(&schedule), divergence)
+        });
         let check = self.check;
         Failure {
             test: check.name.clone(),
@@ -284,38 +299,32 @@ impl<T> SeedRunner<'_, T> {
         }
     }
 
-    /// The shell command that runs exactly this seed (and schedule) of this test again.
-    pub(super) fn replay_command(
-        &self,
-        seed: u64,
-        schedule: Option<&Schedule>,
-        twice: bool,
-    ) -> String {
+    /// The shell command that makes exactly the run `shape` describes of this test again.
+    pub(super) fn replay_command(&self, shape: RunShape<'_>) -> String {
         let check = self.check;
-        let mut command = format!("SIM_SEED={seed:#x}");
-        if twice {
-            command += " SIM_CHECK_DETERMINISM=1";
+        let token = check.token(shape);
+        let selector = check
+            .selector
+            .as_ref()
+            .map_or_else(|| "cargo test".to_string(), |s| s.command());
+        format!("SIM_REPLAY={} {selector}", shell_word(&token.to_string()))
+    }
+
+    /// The shape of the run at `position` under `seed`: PCT's horizon as that run had it.
+    pub(super) fn shape<'a>(
+        &self,
+        position: Option<u64>,
+        seed: u64,
+        schedule: Option<&'a Schedule>,
+        twice: bool,
+    ) -> RunShape<'a> {
+        RunShape {
+            seed,
+            schedule,
+            horizon: horizon_at(position, self.horizon),
+            inject: None,
+            twice,
         }
-        if check.strategy_from_env {
-            command += &format!(" SIM_STRATEGY={}", check.strategy);
-        }
-        for (name, value) in &check.replayed_vars {
-            command += &format!(" {name}={}", shell_word(value));
-        }
-        if let Some(schedule) = schedule {
-            command += &format!(" SIM_SCHEDULE='{schedule}'");
-        }
-        command += " cargo test";
-        if let Some(package) = &check.package {
-            command += &format!(" -p {package}");
-        }
-        if !check.name.is_empty() {
-            command += &format!(" -- {} --exact", check.name);
-            if check.ignored {
-                command += " --ignored";
-            }
-        }
-        command
     }
 }
 

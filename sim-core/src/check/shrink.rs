@@ -100,7 +100,8 @@ impl<T: TestFn> SeedRunner<'_, T> {
         }
         let best = shrinker.best();
         if best.size() < original.size() {
-            let replay = self.replay_command(seed, Some(&best.schedule), false);
+            let replay =
+                self.replay_command(self.shape(position, seed, Some(&best.schedule), false));
             failure.shrunk = Some(ShrunkSchedule {
                 schedule: best.schedule.clone(),
                 preemptions: best.preemptions,

@@ -14,6 +14,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod token;
+
+pub(crate) use token::ReplayToken;
+
 use crate::record::Schedule;
 use crate::sched::Strategy;
 
@@ -105,15 +109,15 @@ pub(crate) enum ReadBy {
     Check,
 }
 
-/// How a failure's replay command treats a variable that was set.
+/// Whether a failure's replay token (`SIM_REPLAY`) carries what a variable sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Replay {
-    /// Copied into the command as it was set: it changes what a run does.
-    Copied,
-    /// Written by the checker itself where the failure needs it (the seed, the schedule,
-    /// the strategy, a determinism re-run, an injected cancellation).
-    Checker,
-    /// Left out: it changes what is shown or how many seeds run, not what a run does.
+    /// The token carries the setting: it changes what a run does.
+    Token,
+    /// The token carries it as the failing run had it (its seed, its schedule, its
+    /// injection point, its determinism re-run).
+    FromRun,
+    /// Not in the token: it changes what is shown or how many seeds run, not what a run does.
     No,
 }
 
@@ -130,7 +134,10 @@ macro_rules! variables {
             replay: $replay:ident $(,)?
         }
     )*) => {
-        /// Every variable, in the order they are read and documented.
+        /// Every variable, in the order they are read and documented. (The docs are made by
+        /// `table!` from the same list; these rows are what the tests check the parser, the
+        /// readers and the docs against.)
+        #[cfg_attr(not(test), expect(dead_code, reason = "read by the unit tests"))]
         pub(crate) const VARIABLES: &[Variable] = &[$(Variable {
             name: $name,
             meaning: $meaning,
@@ -145,7 +152,7 @@ macro_rules! variables {
         macro_rules! table {
             () => {
                 concat!(
-                    "| variable | meaning | format | default | read by | in a replay command |\n",
+                    "| variable | meaning | format | default | read by | in a replay token |\n",
                     "|---|---|---|---|---|---|\n",
                     $(
                         "| `", $name, "` | ", $meaning, " | ", $format, ", e.g. `", $example,
@@ -164,8 +171,6 @@ macro_rules! variables {
                 #[doc = concat!("`", $name, "`: ", $meaning, ".")]
                 pub(crate) $field: Option<$ty>,
             )*
-            /// The variables that were set, as written, in the table's order.
-            pub(crate) raw: Vec<(&'static str, String)>,
         }
 
         impl EnvSettings {
@@ -173,8 +178,7 @@ macro_rules! variables {
             pub(crate) fn read(
                 lookup: impl Fn(&str) -> Option<OsString>,
             ) -> Result<EnvSettings, EnvError> {
-                let mut raw = Vec::new();
-                let mut field = |var: &'static str| {
+                let field = |var: &'static str| {
                     let value = match lookup(var) {
                         None => Ok(None),
                         Some(value) => value.into_string().map(Some).map_err(|value| {
@@ -182,13 +186,10 @@ macro_rules! variables {
                             EnvError::new(var, &value, "the value is not valid UTF-8")
                         }),
                     };
-                    if let Ok(Some(value)) = &value {
-                        raw.push((var, value.clone()));
-                    }
                     Field { var, value }
                 };
                 $( let $field = field($name).parse($parse)?; )*
-                Ok(EnvSettings { $( $field, )* raw })
+                Ok(EnvSettings { $( $field, )* })
             }
         }
     };
@@ -202,11 +203,11 @@ macro_rules! cell {
     (Check) => {
         "`Check`"
     };
-    (Copied) => {
-        "copied"
+    (Token) => {
+        "yes"
     };
-    (Checker) => {
-        "where the failure needs it"
+    (FromRun) => {
+        "as the failing run had it"
     };
     (No) => {
         "no"
@@ -215,13 +216,21 @@ macro_rules! cell {
 pub(crate) use cell;
 
 variables! {
+    replay: ReplayToken = "SIM_REPLAY", |v| v.parse(), {
+        meaning: "replay exactly one failing run, as its report printed it: the token carries the test, the seed, the strategy and every setting that shaped the run, and overrides the other variables",
+        format: "`v1 test=... seed=... strategy=...`, as a failure report prints it",
+        example: "v1 test=bank::transfer seed=0x2a strategy=random",
+        default: "none",
+        read_by: Check,
+        replay: FromRun,
+    }
     seed: u64 = "SIM_SEED", parse_seed, {
         meaning: "run exactly this seed, nothing else",
         format: "decimal, or hexadecimal with `0x`",
         example: "0x2a",
         default: "the test's seed list (a `Builder`: seed 0)",
         read_by: Run,
-        replay: Checker,
+        replay: FromRun,
     }
     strategy: Strategy = "SIM_STRATEGY", |v| v.parse().map_err(|e| format!("{e}")), {
         meaning: "the scheduling strategy (overrides the attribute's)",
@@ -229,7 +238,7 @@ variables! {
         example: "pct:3",
         default: "`random`",
         read_by: Run,
-        replay: Checker,
+        replay: Token,
     }
     schedule: Schedule = "SIM_SCHEDULE", |v| v.parse().map_err(|e| format!("{e}")), {
         meaning: "replay this schedule (overrides `SIM_STRATEGY`; `Check` needs `SIM_SEED` too)",
@@ -237,7 +246,7 @@ variables! {
         example: "v1:0*3,1",
         default: "none",
         read_by: Run,
-        replay: Checker,
+        replay: Token,
     }
     seeds: u64 = "SIM_SEEDS", |v| parse_count(v, 1), {
         meaning: "how many seeds a test runs (overrides `seeds = N`)",
@@ -277,7 +286,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Check,
-        replay: Checker,
+        replay: FromRun,
     }
     verbose: bool = "SIM_VERBOSE", parse_bool, {
         meaning: "print a one-line summary when a test passes",
@@ -301,7 +310,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Run,
-        replay: Copied,
+        replay: Token,
     }
     chaos: bool = "SIM_CHAOS", parse_bool, {
         meaning: "chaos mode: a ready `sim::sync` operation may yield first (see `Builder::chaos`)",
@@ -309,7 +318,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Run,
-        replay: Copied,
+        replay: Token,
     }
     max_steps: u64 = "SIM_MAX_STEPS", |v| parse_count(v, 1), {
         meaning: "the step limit of each run",
@@ -317,7 +326,7 @@ variables! {
         example: "100000",
         default: "10000000",
         read_by: Run,
-        replay: Copied,
+        replay: Token,
     }
     max_time: Duration = "SIM_MAX_TIME", parse_duration, {
         meaning: "the virtual-time limit of each run",
@@ -325,7 +334,7 @@ variables! {
         example: "30s",
         default: "none",
         read_by: Run,
-        replay: Copied,
+        replay: Token,
     }
     blocking_threads: usize = "SIM_BLOCKING_THREADS", |v| parse_count(v, 1).map(|n| n as usize), {
         meaning: "workers of the simulated pool behind `spawn_blocking`",
@@ -333,7 +342,7 @@ variables! {
         example: "4",
         default: "1",
         read_by: Run,
-        replay: Copied,
+        replay: Token,
     }
     unobserved_panic: PanicPolicy = "SIM_UNOBSERVED_PANIC", parse_panic_policy, {
         meaning: "what a panic no join handle observed does: fail the run, or nothing",
@@ -341,7 +350,7 @@ variables! {
         example: "ignore",
         default: "`fail`",
         read_by: Run,
-        replay: Copied,
+        replay: Token,
     }
     inject_cancellation: bool = "SIM_INJECT_CANCEL", parse_bool, {
         meaning: "after the seeds, cancel each `timeout` at each of its pending points in turn",
@@ -349,7 +358,7 @@ variables! {
         example: "1",
         default: "off",
         read_by: Check,
-        replay: Checker,
+        replay: FromRun,
     }
     trace: Option<tracing::Level> = "SIM_TRACE", parse_trace, {
         meaning: "print the run's events with virtual timestamps (see `sim::trace`)",

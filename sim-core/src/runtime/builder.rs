@@ -147,6 +147,16 @@ impl Builder {
     /// Applies the per-run settings of the environment other than the seed and the strategy
     /// (which the multi-seed checker sets per run itself): the checker's runtime builder
     /// takes them from here too, so both read them alike.
+    /// The settings this builder would build a run with.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The settings to build with, to change directly (the checker resets a replayed run's).
+    pub(crate) fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
     pub(crate) fn apply_run_env(mut self, env: &EnvSettings) -> Builder {
         if let Some(on) = env.buggify {
             self = self.buggify(on);

@@ -140,3 +140,71 @@ pub fn report_line<'a>(report: &'a str, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no `{key}` line in:\n{report}"))
         .trim()
 }
+
+/// `command` split into words as a POSIX shell does for the commands the reports print:
+/// spaces separate words, single quotes keep spaces (and `'\''` is a quote inside them).
+pub fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quoted = false;
+    let mut chars = command.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                in_word = true;
+            }
+            '\\' if !quoted => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                    in_word = true;
+                }
+            }
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    assert!(!quoted, "an unclosed quote in {command}");
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// A printed replay command, `VAR=value ... cargo test <cargo args> -- <test args>`, split into
+/// its variables, cargo's arguments and the test binary's arguments.
+pub struct ReplayCommand {
+    pub vars: Vec<(String, String)>,
+    pub cargo: Vec<String>,
+    pub test: Vec<String>,
+}
+
+pub fn parse_replay(command: &str) -> ReplayCommand {
+    let words = shell_words(command);
+    let at = words
+        .iter()
+        .position(|w| w == "cargo")
+        .unwrap_or_else(|| panic!("no `cargo` in {command}"));
+    let vars = words[..at]
+        .iter()
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').expect("VAR=value");
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    let rest = &words[at + 1..];
+    let (cargo, test) = match rest.iter().position(|w| w == "--") {
+        Some(dash) => (rest[..dash].to_vec(), rest[dash + 1..].to_vec()),
+        None => (rest.to_vec(), Vec::new()),
+    };
+    ReplayCommand { vars, cargo, test }
+}
