@@ -77,7 +77,7 @@ pub use seeds::{Shard, seed_for};
 use crate::env::{EnvError, ReplayToken};
 use crate::record::Schedule;
 use crate::runtime::Builder;
-use crate::sched::Strategy;
+use crate::sched::{GuideStep, Strategy};
 use selector::Selector;
 
 /// Seeds a test runs unless told otherwise.
@@ -113,6 +113,9 @@ pub struct Check {
     env_read: bool,
     /// The run a `SIM_REPLAY` token asks for.
     replay: Option<ReplayToken>,
+    /// A token's schedule, followed leniently: where it stops fitting (the code changed), the
+    /// run goes on with default choices and the report says where.
+    replay_guide: Option<Vec<GuideStep>>,
     /// How to run this check's test again, found when it runs.
     selector: Option<Selector>,
     /// The settings of each run; the seed and the strategy are set per run.
@@ -154,6 +157,7 @@ impl Check {
             read_env: true,
             env_read: false,
             replay: None,
+            replay_guide: None,
             selector: None,
             runtime: Builder::new(),
         }

@@ -6,7 +6,7 @@ use std::panic::Location;
 
 use crate::env::EnvError;
 use crate::error::{PanicReason, SimError};
-use crate::record::{DecisionPoint, RunPoint, Schedule, TaskInfo};
+use crate::record::{DecisionPoint, ReplayError, RunPoint, Schedule, TaskInfo};
 use crate::sched::Strategy;
 
 /// What a passing check did.
@@ -126,6 +126,9 @@ pub struct Failure {
     pub shrunk: Option<ShrunkSchedule>,
     /// Where the failing run's timeline was written (`.json`, `.svg` and `.html` are added).
     pub timeline: Option<std::path::PathBuf>,
+    /// Where the schedule of a replay token stopped fitting the run, when it did (the run went
+    /// on past it with default choices).
+    pub diverged: Option<ReplayError>,
     /// The cancellation the checker injected, when the failure came from injection.
     pub injected: Option<InjectedCancellation>,
     /// The failing run's decisions with their options, when it was traced.
@@ -230,6 +233,13 @@ impl fmt::Display for Failure {
             self.schedule.len(),
             self.preemptions
         )?;
+        if let Some(diverged) = &self.diverged {
+            writeln!(
+                f,
+                "  diverged: the replayed schedule no longer fits the program: {diverged}; the \
+                 run went on with default choices from there"
+            )?;
+        }
         if let Some(shrunk) = &self.shrunk {
             writeln!(
                 f,
@@ -245,10 +255,12 @@ impl fmt::Display for Failure {
             writeln!(f, "  timeline: {}.html (and .svg, .json)", path.display())?;
         }
         writeln!(f, "  replay:   {}", self.replay)?;
-        write!(f, "  replay the schedule: {}", self.replay_schedule)?;
+        writeln!(f, "  replay the schedule: {}", self.replay_schedule)?;
         if let Some(shrunk) = &self.shrunk {
-            write!(f, "\n  replay the shrunk schedule: {}", shrunk.replay)?;
+            writeln!(f, "  replay the shrunk schedule: {}", shrunk.replay)?;
         }
+        // Ends with a line break, so whatever is printed after the report (a test harness's
+        // punctuation) cannot join the last command's line and break it when pasted.
         Ok(())
     }
 }

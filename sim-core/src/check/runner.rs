@@ -115,12 +115,15 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
     /// The checker's knobs for a run of the seed at `position`, guided by `guide` if given.
     pub(super) fn probe(&self, position: Option<u64>, guide: Option<&[GuideStep]>) -> Probe {
         let check = self.check;
+        let guide = guide
+            .map(<[GuideStep]>::to_vec)
+            .or_else(|| check.replay_guide.clone());
+        let traced = guide.is_some();
         Probe {
-            guide: guide.map(<[GuideStep]>::to_vec),
+            guide,
             horizon: horizon_at(position, self.horizon),
             inject_at: None,
-            trace_decisions: guide.is_some()
-                || matches!(check.strategy, Strategy::Exhaustive { .. }),
+            trace_decisions: traced || matches!(check.strategy, Strategy::Exhaustive { .. }),
             hash_events: check.check_determinism,
         }
     }
@@ -196,6 +199,15 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
         if self.check.check_determinism {
             self.run_again(&rt, (position, seed), probe)?;
         }
+        if self.check.replay.is_some()
+            && let Some(divergence) = rt.divergence()
+        {
+            eprintln!(
+                "sim: `{}` passed, but the replayed schedule no longer fits the program: \
+                 {divergence}; the run went on with default choices from there",
+                self.check.name
+            );
+        }
         let mut hasher = DefaultHasher::new();
         rt.hash_schedule(&mut hasher);
         Ok(SeedRun {
@@ -230,7 +242,11 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
             trace: rt.take_trace(),
             inject: None,
         };
-        Box::new(self.failure(position, seed, kind, stop))
+        let mut failure = self.failure(position, seed, kind, stop);
+        if self.check.replay.is_some() {
+            failure.diverged = rt.divergence();
+        }
+        Box::new(failure)
     }
 
     /// What a failure gets before it is reported: a shrunk schedule and a timeline, when the
@@ -292,6 +308,7 @@ impl<T> SeedRunner<'_, T> {
             replay_schedule,
             preemptions,
             shrunk: None,
+            diverged: None,
             injected: None,
             timeline: None,
             runs: 0,

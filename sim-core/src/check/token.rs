@@ -11,7 +11,7 @@ use crate::engine::UnobservedPanic;
 use crate::env::{PanicPolicy, ReplayToken};
 use crate::record::Schedule;
 use crate::runtime::DEFAULT_MAX_STEPS;
-use crate::sched::Strategy;
+use crate::sched::{GuideStep, Strategy};
 
 use super::{Check, CheckError};
 
@@ -77,7 +77,11 @@ impl Check {
         }
         self.seed = Some(token.seed);
         self.strategy = token.strategy.clone();
-        self.schedule = token.schedule.clone();
+        self.schedule = None;
+        self.replay_guide = token
+            .schedule
+            .as_ref()
+            .map(|s| s.iter().map(GuideStep::Index).collect());
         self.check_determinism = token.twice;
         self.shrink = false;
         self.inject_cancellation = false;

@@ -170,6 +170,11 @@ impl Core {
         self.state.borrow().current
     }
 
+    /// Where a lenient replay's decisions stopped fitting the run, if they did.
+    pub(crate) fn divergence(&self) -> Option<crate::record::ReplayError> {
+        self.state.borrow().scheduler.divergence()
+    }
+
     pub(crate) fn live_tasks(&self) -> usize {
         self.state.borrow().tasks.len()
     }

@@ -233,6 +233,11 @@ impl Runtime {
         self.core.take_trace()
     }
 
+    /// Where a lenient replay (a replay token's schedule) stopped fitting the run, if it did.
+    pub(crate) fn divergence(&self) -> Option<crate::record::ReplayError> {
+        self.core.divergence()
+    }
+
     /// How many of the schedule's decisions chose a task (PCT spreads its change points over
     /// these).
     pub(crate) fn task_decisions(&self) -> u64 {

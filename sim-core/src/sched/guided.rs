@@ -26,21 +26,52 @@ pub(crate) enum GuideStep {
 pub(crate) struct Guided {
     steps: Vec<GuideStep>,
     next: usize,
+    /// The first place the guide did not fit the run, if any (the replay of a token reports
+    /// it; the searches, which expect it, ignore it).
+    diverged: Option<ReplayError>,
 }
 
 impl Guided {
     pub(crate) fn new(steps: Vec<GuideStep>) -> Guided {
-        Guided { steps, next: 0 }
+        Guided {
+            steps,
+            next: 0,
+            diverged: None,
+        }
     }
 
-    fn take(&mut self) -> GuideStep {
-        let step = self
-            .steps
-            .get(self.next)
-            .copied()
-            .unwrap_or(GuideStep::Default);
+    fn take(&mut self, kind: DecisionKind, options: usize) -> GuideStep {
+        let step = match self.steps.get(self.next) {
+            Some(step) => *step,
+            None => {
+                if !self.steps.is_empty() {
+                    self.diverge(ReplayError::Exhausted {
+                        recorded: self.steps.len(),
+                        kind,
+                        options,
+                    });
+                }
+                GuideStep::Default
+            }
+        };
+        if let GuideStep::Index(i) = step
+            && i as usize >= options
+        {
+            self.diverge(ReplayError::OutOfRange {
+                index: self.next,
+                chosen: i,
+                options,
+                kind,
+            });
+        }
         self.next += 1;
         step
+    }
+
+    fn diverge(&mut self, error: ReplayError) {
+        if self.diverged.is_none() {
+            self.diverged = Some(error);
+        }
     }
 }
 
@@ -50,7 +81,7 @@ impl Scheduler for Guided {
         runnable: &RunnableSet,
         last: Option<TaskId>,
     ) -> Result<usize, ReplayError> {
-        let wanted = match self.take() {
+        let wanted = match self.take(DecisionKind::Task, runnable.len()) {
             GuideStep::Task(task) => runnable.position(task),
             GuideStep::Index(i) => Some(i as usize).filter(|&i| i < runnable.len()),
             GuideStep::Default => None,
@@ -59,10 +90,19 @@ impl Scheduler for Guided {
         Ok(wanted.or_else(stay).unwrap_or(0))
     }
 
-    fn pick(&mut self, _kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
-        Ok(match self.take() {
+    fn pick(&mut self, kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
+        Ok(match self.take(kind, options) {
             GuideStep::Index(i) if (i as usize) < options => i as usize,
             _ => 0,
+        })
+    }
+
+    fn divergence(&self) -> Option<ReplayError> {
+        self.diverged.clone().or_else(|| {
+            (self.next < self.steps.len()).then(|| ReplayError::Unused {
+                recorded: self.steps.len(),
+                unused: self.steps.len() - self.next,
+            })
         })
     }
 }

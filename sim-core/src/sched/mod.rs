@@ -70,4 +70,10 @@ pub(crate) trait Scheduler {
     fn finish(&self) -> Result<(), ReplayError> {
         Ok(())
     }
+
+    /// For a lenient replay: the first place the recorded decisions stopped fitting the run,
+    /// which it went on past with default choices.
+    fn divergence(&self) -> Option<ReplayError> {
+        None
+    }
 }
