@@ -8,7 +8,9 @@ use super::{Check, Shard};
 use crate::env::{EnvError, EnvSettings};
 
 impl Check {
-    /// Applies the `SIM_*` variables (see the [table](super#environment)). A malformed
+    /// Applies the `SIM_*` variables (see the [table](super#environment)) now, so settings made
+    /// after this call win over them. A check that was not given them this way reads them
+    /// itself when it runs (and then they win over every setting in code). A malformed
     /// variable is reported when the check runs; use [`Check::try_from_env`] to see it at once.
     ///
     /// ```

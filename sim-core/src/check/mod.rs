@@ -11,9 +11,11 @@
 //! # Environment
 //!
 //! Every `SIM_*` variable, the one list of them (`Builder::from_env` reads the rows marked
-//! `Builder`; [`Check::from_env`], which `#[sim::test]` calls, reads them all). Every variable
-//! is optional; a malformed value fails the test with a message naming the variable and the
-//! value, never a silent default.
+//! `Builder`; a [`Check`] reads them all when it runs, or earlier at [`Check::from_env`]).
+//! Every variable is optional; a malformed value fails the test with a message naming the
+//! variable and the value, never a silent default. The last column says which settings a
+//! failure's replay token (`SIM_REPLAY`) carries: a pasted replay command makes the failing run
+//! again whatever the shell's other variables say.
 //!
 #![doc = crate::env::table!()]
 //!
@@ -204,7 +206,9 @@ impl Check {
         self
     }
 
-    /// Marks the test as `#[ignore]`d, so the replay command passes `--ignored`.
+    /// Marks the test as `#[ignore]`d. (Kept for the attribute and for code that calls it: the
+    /// replay command passes `--include-ignored` for every test, which runs the one test it
+    /// selects whether it is ignored or not.)
     ///
     /// ```
     /// let check = sim::check::Check::new().ignored(true);
