@@ -317,3 +317,26 @@ fn a_replay_command_sets_the_run_settings_the_failure_ran_with() {
     let seed = report_line(&report, "seed").split(' ').next().unwrap();
     assert!(report_line(&again, "seed").starts_with(seed), "{again}");
 }
+
+/// One report per failing test, and no backtrace of sim's internals around it, even with
+/// `RUST_BACKTRACE=1`; the report says where the test panicked.
+#[test]
+fn a_failure_prints_one_report_and_no_backtrace() {
+    let (ok, out) = run_fixture("fixtures::lost_update", &[("RUST_BACKTRACE", "1")]);
+    assert!(!ok, "{out}");
+    assert_eq!(
+        out.matches("sim: test `fixtures::lost_update` failed")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("stack backtrace"), "{out}");
+    assert!(
+        !out.contains("panicked at"),
+        "the report, not the panic hook:\n{out}"
+    );
+    assert!(
+        report_line(&out, "where").starts_with("tests/tests/check_cli.rs:"),
+        "{out}"
+    );
+}

@@ -427,7 +427,18 @@ impl Check {
     {
         match self.try_run_at(test, Location::caller()) {
             Ok(summary) => summary,
-            Err(error) => panic!("{error}"),
+            Err(error) => {
+                // The report once, and no backtrace of the checker around it: the failure is
+                // the test's, and the report says where (`RUST_BACKTRACE` backtraces of the
+                // test's own panic come with `SIM_VERBOSE=1`). The payload is the report too,
+                // so `#[should_panic(expected = ..)]` and harnesses that catch it see it.
+                let report = error.to_string();
+                eprint!("{report}");
+                if !report.ends_with('\n') {
+                    eprintln!();
+                }
+                std::panic::resume_unwind(Box::new(report))
+            }
         }
     }
 

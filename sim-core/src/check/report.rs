@@ -126,6 +126,8 @@ pub struct Failure {
     pub shrunk: Option<ShrunkSchedule>,
     /// Where the failing run's timeline was written (`.json`, `.svg` and `.html` are added).
     pub timeline: Option<std::path::PathBuf>,
+    /// Where the panic that failed the run happened (`file:line:column`), when it was one.
+    pub panicked_at: Option<String>,
     /// Where the schedule of a replay token stopped fitting the run, when it did (the run went
     /// on past it with default choices).
     pub diverged: Option<ReplayError>,
@@ -225,6 +227,9 @@ impl fmt::Display for Failure {
                      in a destructor at teardown): {message}"
                 )?;
             }
+        }
+        if let Some(site) = &self.panicked_at {
+            writeln!(f, "  where:    {site}")?;
         }
         writeln!(
             f,

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use super::Check;
 use super::probe::Probe;
+use super::quiet;
 use super::report::{Failure, FailureKind};
 use super::token::RunShape;
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
@@ -150,24 +151,45 @@ impl<'c, T: TestFn> SeedRunner<'c, T> {
     ) -> Result<SeedRun, Box<Failure>> {
         let probe = self.probe(position, guide);
         let run = std::panic::AssertUnwindSafe(|| self.run_seed_inner(position, seed, probe));
-        std::panic::catch_unwind(run).unwrap_or_else(|payload| {
-            let message = crate::executor::panic_message(&*payload);
-            let at = RunPoint {
-                seed,
-                step: 0,
-                time: Duration::ZERO,
-            };
-            let kind = FailureKind::Escaped(message);
-            let stop = Stop {
-                at,
-                task: None,
-                schedule: Schedule::default(),
-                preemptions: 0,
-                trace: Vec::new(),
-                inject: None,
-            };
-            Err(Box::new(self.failure(position, seed, kind, stop)))
-        })
+        let result = if self.check.verbose {
+            std::panic::catch_unwind(run)
+        } else {
+            let _ = quiet::take_last_site();
+            quiet::quietly(|| std::panic::catch_unwind(run))
+        };
+        let site = quiet::take_last_site();
+        result
+            .map(|outcome| {
+                outcome.map_err(|mut failure| {
+                    if matches!(
+                        failure.kind,
+                        FailureKind::Run(SimError::Panicked(_)) | FailureKind::Escaped(_)
+                    ) {
+                        failure.panicked_at = site.clone();
+                    }
+                    failure
+                })
+            })
+            .unwrap_or_else(|payload| {
+                let message = crate::executor::panic_message(&*payload);
+                let at = RunPoint {
+                    seed,
+                    step: 0,
+                    time: Duration::ZERO,
+                };
+                let kind = FailureKind::Escaped(message);
+                let stop = Stop {
+                    at,
+                    task: None,
+                    schedule: Schedule::default(),
+                    preemptions: 0,
+                    trace: Vec::new(),
+                    inject: None,
+                };
+                let mut failure = self.failure(position, seed, kind, stop);
+                failure.panicked_at = site;
+                Err(Box::new(failure))
+            })
     }
 
     /// Runs one seed (twice with the determinism check).
@@ -308,6 +330,7 @@ impl<T> SeedRunner<'_, T> {
             replay_schedule,
             preemptions,
             shrunk: None,
+            panicked_at: None,
             diverged: None,
             injected: None,
             timeline: None,
