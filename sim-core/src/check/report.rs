@@ -124,6 +124,8 @@ pub struct Failure {
     pub preemptions: u64,
     /// The smallest schedule found that fails the same way, if shrinking found one.
     pub shrunk: Option<ShrunkSchedule>,
+    /// When shrinking ran and found nothing smaller that fails the same way: the runs it tried.
+    pub shrink_tried: Option<u32>,
     /// Where the failing run's timeline was written (`.json`, `.svg` and `.html` are added).
     pub timeline: Option<std::path::PathBuf>,
     /// Where the panic that failed the run happened (`file:line:column`), when it was one.
@@ -243,6 +245,13 @@ impl fmt::Display for Failure {
                 f,
                 "  diverged: the replayed schedule no longer fits the program: {diverged}; the \
                  run went on with default choices from there"
+            )?;
+        }
+        if let Some(tried) = self.shrink_tried {
+            writeln!(
+                f,
+                "  shrunk:   nothing smaller fails the same way ({tried} runs tried): the schedule \
+                 above is as small as shrinking can make it"
             )?;
         }
         if let Some(shrunk) = &self.shrunk {

@@ -330,6 +330,7 @@ impl<T> SeedRunner<'_, T> {
             replay_schedule,
             preemptions,
             shrunk: None,
+            shrink_tried: None,
             panicked_at: None,
             diverged: None,
             injected: None,

@@ -99,7 +99,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
             });
         }
         let best = shrinker.best();
-        if best.size() < original.size() {
+        if best.dominates(&original) {
             let replay =
                 self.replay_command(self.shape(position, seed, Some(&best.schedule), false));
             failure.shrunk = Some(ShrunkSchedule {
@@ -109,6 +109,8 @@ impl<T: TestFn> SeedRunner<'_, T> {
                 attempts: shrinker.attempts(),
                 replay,
             });
+        } else {
+            failure.shrink_tried = Some(shrinker.attempts());
         }
     }
 }

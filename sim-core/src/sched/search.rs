@@ -29,9 +29,17 @@ pub(crate) struct RunRecord {
 }
 
 impl RunRecord {
-    /// How the shrinker orders runs: fewer preemptions first, then fewer steps.
-    pub(crate) fn size(&self) -> (u64, u64) {
-        (self.preemptions, self.steps)
+    /// What the shrinker makes smaller: preemptions, then decisions, then steps.
+    pub(crate) fn size(&self) -> (u64, u64, u64) {
+        (self.preemptions, self.schedule.len() as u64, self.steps)
+    }
+
+    /// Whether this run is smaller than `other` without being larger in anything: no more
+    /// preemptions, decisions or steps, and fewer of one of them. Shrinking accepts only such
+    /// runs, so its result is never larger than the original in any of the three.
+    pub(crate) fn dominates(&self, other: &RunRecord) -> bool {
+        let (a, b) = (self.size(), other.size());
+        a.0 <= b.0 && a.1 <= b.1 && a.2 <= b.2 && a != b
     }
 }
 

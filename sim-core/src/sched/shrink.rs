@@ -6,7 +6,9 @@
 //! one-preemption bug directly), remove one step (the later ones move up a decision), or make
 //! one step the default. Guides name tasks rather than option indices, so removing a step
 //! keeps the others' meaning. A candidate run replaces the best when it fails the same way and
-//! is smaller by (preemptions, steps); the candidates are then made afresh from it. The search
+//! is smaller without being larger in anything: no more preemptions, decisions or steps, and
+//! fewer of one (so the result is never larger than the original in any of the three); the
+//! candidates are then made afresh from it. The search
 //! ends at a fixed point (no candidate of the best is better) or when its budget of attempts or
 //! of wall-clock time is spent. The best run's recorded schedule, which strict replay
 //! reproduces, is the result.
@@ -69,7 +71,7 @@ impl Search for Shrinker {
     fn next_run(&mut self, last: Option<&RunRecord>) -> Option<Vec<GuideStep>> {
         if let Some(run) = last
             && run.failed
-            && run.size() < self.best.size()
+            && run.dominates(&self.best)
         {
             self.best = run.clone();
             self.candidates = candidates(guide_of(&self.best.trace).into());
