@@ -25,6 +25,7 @@
 //! by the types (`Rc`, `RefCell`), so they cannot introduce wall-clock nondeterminism.
 
 mod barrier;
+mod buffer;
 mod chaos;
 mod event;
 pub mod mpsc;
