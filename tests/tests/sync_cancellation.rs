@@ -825,3 +825,28 @@ fn queue_put_cancelled_on_any_schedule_puts_nothing_unless_a_getter_took_its_ite
         "the interleavings were not explored: {gotten:?}"
     );
 }
+
+#[test]
+fn queue_put_withdrawn_after_task_done_was_called_ahead_for_it_does_not_panic() {
+    // asyncio counts task_done calls, not which items they are for: a consumer may mark an
+    // item done before taking it. Withdrawing that item must not underflow the count.
+    fifo()
+        .block_on(async {
+            let q = Rc::new(Queue::new(1));
+            q.try_put("a").unwrap();
+            let p = putter(&q, "b");
+            yield_now().await;
+            assert_eq!(q.get().await, "a"); // lets "b" in
+            q.task_done();
+            q.task_done(); // ahead, for "b"
+            p.abort();
+            assert!(p.await.unwrap_err().is_cancelled());
+            assert!(q.is_empty());
+            assert!(timeout(secs(1), q.join()).await.is_ok());
+            q.put("c").await;
+            assert_eq!(drain(&q), ["c"]);
+            q.task_done();
+            assert!(timeout(secs(1), q.join()).await.is_ok());
+        })
+        .unwrap();
+}

@@ -130,7 +130,9 @@ impl<T> State<T> {
     /// if a getter has already taken the item: then the put has had its effect and stands.
     fn withdraw(&mut self, ticket: Ticket, maxsize: usize, wake: &mut WakeList) -> Option<T> {
         let item = self.items.withdraw(ticket)?;
-        self.unfinished -= 1;
+        // Saturating: `task_done` may have been called ahead for items not yet taken, and a
+        // destructor must not panic.
+        self.unfinished = self.unfinished.saturating_sub(1);
         self.admit_putter(maxsize, wake);
         if self.unfinished == 0 {
             self.release_joiners(wake);
