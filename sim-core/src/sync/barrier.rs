@@ -11,7 +11,16 @@ use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
 use std::panic::Location;
 
 /// Lets `n` tasks wait for each other; the `n`-th arrival releases them all, and the barrier
-/// is ready for the next round. A task cancelled while waiting no longer counts as arrived.
+/// is ready for the next round.
+///
+/// # Cancellation
+///
+/// A [`wait`](Barrier::wait) dropped while it waits no longer counts as arrived: the round
+/// needs another arrival in its place. One dropped after its round was complete (the `n`-th
+/// arrival released it) but before it resumed cannot be withdrawn, since the others have
+/// already passed: it counted in that round, exactly once, and counts for nothing in the
+/// next, which starts from zero. A release is not handed to anyone else; there is nothing to
+/// pass on.
 ///
 /// # Examples
 ///
@@ -79,6 +88,9 @@ impl Barrier {
     }
 
     /// Arrives and waits for the rest.
+    ///
+    /// Dropping the future while it waits takes back the arrival (see
+    /// [Cancellation](Barrier#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {

@@ -16,6 +16,13 @@ use std::panic::Location;
 /// `set` releases every task already waiting, even if `clear` follows at once: a waiter that
 /// was blocked when the event was set always completes.
 ///
+/// # Cancellation
+///
+/// A [`wait`](Event::wait) dropped before it completes has no effect, whether it was still
+/// waiting or `set` had already released it: the flag and the other waiters are untouched.
+/// A release is not something to pass on (`set` releases every waiter), so a cancelled waiter
+/// takes nothing from anyone.
+///
 /// # Examples
 ///
 /// ```
@@ -107,6 +114,8 @@ impl Event {
     }
 
     /// Waits until the flag is set (at once if it is).
+    ///
+    /// Dropping the future has no effect on the event (see [Cancellation](Event#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {

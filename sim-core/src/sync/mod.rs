@@ -5,9 +5,17 @@
 //!
 //! - **FIFO waiters.** Whoever waits first is served first: locks, permits, queue items and
 //!   channel room are handed over in arrival order.
-//! - **Cancellation safety.** A waiter whose future is dropped in the same step it was handed
-//!   a lock, a permit or an item passes it on to the next waiter (or back into the primitive),
-//!   so nothing is lost or duplicated, and a cancelled waiter leaves no trace.
+//! - **Cancellation safety.** Dropping an operation's future before it completes cancels it,
+//!   and a cancelled operation has no effect: a cancelled `put` or `send` puts nothing, a
+//!   cancelled `get` or `recv` takes nothing, a cancelled acquire holds nothing. That holds in
+//!   the window that matters, too: after the primitive has *granted* the waiter what it waited
+//!   for (a lock, permits, room, an item, a notification) and before the waiter resumes to
+//!   collect it — when the task making the grant aborts the waiter in the same step, say, or a
+//!   `select!` drops it. The grant then passes on to the next waiter, in FIFO order, or back
+//!   into the primitive; nothing is lost or duplicated, and the waiter leaves no trace. Each
+//!   primitive's *Cancellation* section says exactly what happens; the two limits are a put
+//!   or send whose item was already taken by a getter (it stands, once) and a barrier round
+//!   already complete (the others have passed).
 //! - **Chaos mode** ([`Builder::chaos`](crate::Builder::chaos)). At the first poll of an
 //!   operation that could complete at once, the seed may make it yield once first, so that a
 //!   check-then-act race across an `await` that *happened* to be ready becomes reachable. The
@@ -25,6 +33,7 @@
 //! by the types (`Rc`, `RefCell`), so they cannot introduce wall-clock nondeterminism.
 
 mod barrier;
+mod buffer;
 mod chaos;
 mod event;
 pub mod mpsc;

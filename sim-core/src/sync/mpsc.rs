@@ -1,13 +1,13 @@
 //! `mpsc`: multi-producer, single-consumer channels, bounded and unbounded.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use super::buffer::{Buffer, Ticket};
 use super::chaos::ChaosGate;
 use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
@@ -15,7 +15,7 @@ use crate::record::TaskId;
 use std::panic::Location;
 
 struct Chan<T> {
-    queue: VecDeque<T>,
+    queue: Buffer<T>,
     /// `None` for an unbounded channel.
     capacity: Option<usize>,
     senders: usize,
@@ -24,8 +24,10 @@ struct Chan<T> {
     /// What a receiver waiting for a value waits on, for deadlock reports.
     recv_resource: Rc<Resource>,
     /// Senders waiting for room, each holding its value; a grant means "your value is in the
-    /// queue" (`Ok`) or "the receiver is gone, here is your value back" (`Err`).
-    blocked: WaitList<T, Result<(), T>>,
+    /// queue, admitted with this ticket" (`Ok`; withdrawn again if the send is cancelled
+    /// before it collects the grant) or "the receiver is gone, here is your value back"
+    /// (`Err`).
+    blocked: WaitList<T, Result<Ticket, T>>,
 }
 
 impl<T> Chan<T> {
@@ -42,17 +44,31 @@ impl<T> Chan<T> {
             ..
         } = self;
         if capacity.is_none_or(|cap| queue.len() < cap)
-            && let Some(waker) = blocked.grant_front_with(|value| {
-                queue.push_back(value);
-                Ok(())
-            })
+            && let Some(waker) = blocked.grant_front_with(|value| Ok(queue.admit(value)))
         {
             wake.push(waker);
         }
     }
+
+    /// A send granted room was cancelled before it collected the grant: takes its value back
+    /// out (to be dropped by the caller, outside the borrow) and passes the room on. `None` if
+    /// the receiver has already taken the value: then the send has had its effect and stands.
+    fn withdraw(&mut self, ticket: Ticket, wake: &mut WakeList) -> Option<T> {
+        let value = self.queue.withdraw(ticket)?;
+        let before = self.queue.len();
+        self.admit_blocked(wake);
+        if self.queue.len() > before {
+            // A value came in from a sender, as with any send: the receiver learns of it.
+            wake.push(self.receiver_waker.take());
+        }
+        Some(value)
+    }
 }
 
 /// A channel holding at most `capacity` values: `send` waits for room, senders in FIFO order.
+///
+/// A cancelled `send` sends nothing and a cancelled `recv` takes nothing, even when the
+/// channel had already made room for the sender; see [`Sender::send`] and [`Receiver::recv`].
 ///
 /// # Panics
 ///
@@ -99,7 +115,7 @@ pub fn unbounded_channel<T>() -> (Sender<T>, Receiver<T>) {
 fn make<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     let site = Location::caller();
     let chan = Rc::new(RefCell::new(Chan {
-        queue: VecDeque::new(),
+        queue: Buffer::default(),
         capacity,
         senders: 1,
         receiver_alive: true,
@@ -121,11 +137,15 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
-    /// Sends `value`, waiting for room in a bounded channel.
+    /// Sends `value`, waiting for room in a bounded channel (FIFO among waiting senders).
     ///
-    /// Cancel safety: if the future is dropped before it completes, the value was not sent
-    /// (it is dropped with the future); once it was moved into the channel, the send counts
-    /// even if the future is dropped before observing it.
+    /// Cancel safety: a send whose future is dropped before it completes sends nothing; the
+    /// value is dropped with the future. That holds in the window too where a receive has
+    /// made room and let the value in for this blocked sender, but the sender has not resumed
+    /// to collect that: the value is taken back out of the channel, and the room goes to the
+    /// next blocked sender or stays free, so a retry sends it once. Only a value the receiver
+    /// has already taken by the time the send is dropped cannot be taken back: that send has
+    /// had its effect, once, and stands.
     ///
     /// # Errors
     ///
@@ -244,7 +264,7 @@ impl<T> Future for Send<'_, T> {
             return match granted {
                 Some(result) => {
                     this.waiter = None;
-                    Poll::Ready(result.map_err(SendError))
+                    Poll::Ready(result.map(|_admitted| ()).map_err(SendError))
                 }
                 None => Poll::Pending,
             };
@@ -278,15 +298,22 @@ impl<T> Future for Send<'_, T> {
 
 impl<T> Drop for Send<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            let cancelled = self.sender.chan.borrow_mut().blocked.cancel(key);
-            match cancelled {
-                // Not sent: the value is dropped with this future.
-                Cancelled::Waiting(value) => drop(value),
-                // Already in the channel (Ok), or handed back (Err): nothing to undo.
-                Cancelled::Granted(result) => drop(result),
+        let Some(key) = self.waiter.take() else {
+            return;
+        };
+        let mut wake = WakeList::default();
+        let unsent = {
+            let mut chan = self.sender.chan.borrow_mut();
+            match chan.blocked.cancel(key) {
+                // Still waiting, or handed back by a receiver that is gone: never sent.
+                Cancelled::Waiting(value) | Cancelled::Granted(Err(value)) => Some(value),
+                // Let in but not collected: out again, and the room passes on.
+                Cancelled::Granted(Ok(ticket)) => chan.withdraw(ticket, &mut wake),
             }
-        }
+        };
+        // Dropped after the borrow ends: the value's destructor may use the channel.
+        drop(unsent);
+        wake.wake_all();
     }
 }
 
@@ -306,7 +333,9 @@ pub struct Receiver<T> {
 impl<T> Receiver<T> {
     /// Waits for the next value; `None` once the channel is empty and every sender is gone.
     ///
-    /// Cancel safety: a `recv` dropped before completing takes nothing from the channel.
+    /// Cancel safety: a `recv` dropped before completing takes nothing from the channel. It
+    /// takes a value only in the poll that returns it, so there is no window in which a value
+    /// is handed to it but not yet returned.
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {

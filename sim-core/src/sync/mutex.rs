@@ -11,8 +11,15 @@ use super::semaphore::{AcquireOp, Semaphore, SemaphorePermit, taken_permit};
 
 /// An async mutual-exclusion lock.
 ///
-/// Waiters get the lock in the order they asked for it. A waiter cancelled in the same step it
-/// is handed the lock passes it to the next waiter, so the lock is never lost.
+/// Waiters get the lock in the order they asked for it.
+///
+/// # Cancellation
+///
+/// A [`lock`](Mutex::lock) whose future is dropped before it completes never held the lock.
+/// Dropped while waiting, it leaves the queue. Dropped after the lock was handed to it (the
+/// holder unlocked and it was next) but before it resumed to take the guard, it passes the
+/// lock to the next waiter, or leaves it unlocked: the lock is never lost, and never held by
+/// two.
 ///
 /// # Examples
 ///
@@ -57,7 +64,10 @@ impl<T> Mutex<T> {
         }
     }
 
-    /// Waits for the lock.
+    /// Waits for the lock (FIFO among waiters).
+    ///
+    /// Dropping the future before it completes leaves the lock to the next waiter, even if it
+    /// had been handed to this one (see [Cancellation](Mutex#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {

@@ -23,8 +23,14 @@ enum Kind {
 /// [`notify_one`](Notify::notify_one) wakes the oldest waiter, or, if none is waiting, stores
 /// one permit that the next [`notified`](Notify::notified) consumes at once.
 /// [`notify_waiters`](Notify::notify_waiters) wakes every task waiting now and stores nothing.
-/// A waiter cancelled after a `notify_one` reached it passes the notification to the next
-/// waiter (or back to the stored permit), so a `notify_one` is never lost.
+///
+/// # Cancellation
+///
+/// A [`notified`](Notify::notified) future dropped while it waits leaves the queue. One
+/// dropped after a `notify_one` reached it, before it resumed, passes the notification to
+/// the next waiter, or back to the stored permit if none waits: a `notify_one` is never lost,
+/// and reaches one waiter. One dropped after `notify_waiters` reached it passes nothing on:
+/// that call had reached every waiter already and stores no permit.
 ///
 /// # Examples
 ///
@@ -122,6 +128,9 @@ impl Notify {
     }
 
     /// Waits for a notification. Registers as a waiter at its first poll.
+    ///
+    /// Dropping the future after a `notify_one` reached it passes that notification on (see
+    /// [Cancellation](Notify#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {

@@ -1,12 +1,12 @@
 //! `Queue`: asyncio.Queue, with `task_done` and `join`.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::buffer::{Buffer, Ticket};
 use super::chaos::ChaosGate;
 use super::resource::Resource;
 use super::waiters::{Cancelled, WaitList, WaiterKey, WakeList};
@@ -19,10 +19,25 @@ use std::panic::Location;
 /// call [`task_done`](Queue::task_done) per item processed, and [`join`](Queue::join) waits
 /// until the count is back to zero.
 ///
-/// Cancellation never loses or duplicates an item: an item handed to a getter that is
-/// cancelled before it returns goes back to the front of the queue (or straight to the next
-/// getter), even if that briefly makes the queue hold more than `maxsize` items; a put
-/// cancelled while waiting for room puts nothing.
+/// # Cancellation
+///
+/// A `get` or `put` whose future is dropped before it completes has no effect, even when it
+/// is dropped in the window after the queue served it and before it resumed to collect that
+/// (say, the task serving it aborts it in the same step, or a `select!` drops it): no item is
+/// lost or duplicated.
+///
+/// - **`get`.** A getter handed an item gives it back: to the next waiting getter, or to the
+///   front of the queue, ahead of items put after it (even if the queue briefly holds more
+///   than `maxsize` items).
+/// - **`put`.** A putter dropped while it waits for room puts nothing (its item is dropped
+///   with the future). A putter that was granted room — a get made room and let its item in
+///   at the back — is undone: the item is taken back out, no longer counts as unfinished for
+///   [`join`](Queue::join), and the room goes to the next waiting putter or stays free. So a
+///   retry after the cancellation puts the item once. The item is visible from the moment its
+///   room is granted, though, so if a getter has already taken it by the time the put is
+///   dropped, that put has had its effect, once, and stands.
+///
+/// Nothing here changes a run in which no waiter is cancelled in that window.
 ///
 /// # Examples
 ///
@@ -55,12 +70,13 @@ pub struct Queue<T> {
 }
 
 struct State<T> {
-    items: VecDeque<T>,
+    items: Buffer<T>,
     unfinished: usize,
     /// Getters wait only while `items` is empty; a grant hands over an item.
     getters: WaitList<(), T>,
-    /// Putters wait with their item; a grant means "your item is in the queue".
-    putters: WaitList<T, ()>,
+    /// Putters wait with their item; a grant means "your item is in the queue, admitted with
+    /// this ticket" (withdrawn again if the put is cancelled before it collects the grant).
+    putters: WaitList<T, Ticket>,
     joiners: WaitList<(), ()>,
 }
 
@@ -86,21 +102,49 @@ impl<T> State<T> {
     /// Takes the front item, and lets the oldest waiting putter's item in behind.
     fn take(&mut self, maxsize: usize, wake: &mut WakeList) -> Option<T> {
         let item = self.items.pop_front()?;
-        if !self.is_full(maxsize) {
-            let State {
-                items,
-                putters,
-                unfinished,
-                ..
-            } = self;
-            if let Some(waker) = putters.grant_front_with(|next| {
-                items.push_back(next);
-                *unfinished += 1;
-            }) {
-                wake.push(waker);
-            }
+        self.admit_putter(maxsize, wake);
+        Some(item)
+    }
+
+    /// If there is room, lets the oldest waiting putter's item in at the back.
+    fn admit_putter(&mut self, maxsize: usize, wake: &mut WakeList) {
+        if self.is_full(maxsize) {
+            return;
+        }
+        let State {
+            items,
+            putters,
+            unfinished,
+            ..
+        } = self;
+        if let Some(waker) = putters.grant_front_with(|next| {
+            *unfinished += 1;
+            items.admit(next)
+        }) {
+            wake.push(waker);
+        }
+    }
+
+    /// A put granted room was cancelled before it collected the grant: takes its item back
+    /// out (to be dropped by the caller, outside the borrow) and passes the room on. `None`
+    /// if a getter has already taken the item: then the put has had its effect and stands.
+    fn withdraw(&mut self, ticket: Ticket, maxsize: usize, wake: &mut WakeList) -> Option<T> {
+        let item = self.items.withdraw(ticket)?;
+        // Saturating: `task_done` may have been called ahead for items not yet taken, and a
+        // destructor must not panic.
+        self.unfinished = self.unfinished.saturating_sub(1);
+        self.admit_putter(maxsize, wake);
+        if self.unfinished == 0 {
+            self.release_joiners(wake);
         }
         Some(item)
+    }
+
+    /// Nothing is unfinished: every `join` returns.
+    fn release_joiners(&mut self, wake: &mut WakeList) {
+        while let Some(((), waker)) = self.joiners.grant_front(()) {
+            wake.push(waker);
+        }
     }
 }
 
@@ -116,7 +160,7 @@ impl<T> Queue<T> {
         Queue {
             maxsize,
             state: RefCell::new(State {
-                items: VecDeque::new(),
+                items: Buffer::default(),
                 unfinished: 0,
                 getters: WaitList::new(Resource::new("Queue (get: empty)", Location::caller())),
                 putters: WaitList::new(Resource::new("Queue (put: full)", Location::caller())),
@@ -168,7 +212,10 @@ impl<T> Queue<T> {
         self.state.borrow().is_full(self.maxsize)
     }
 
-    /// Puts an item, waiting while the queue is full.
+    /// Puts an item, waiting while the queue is full (FIFO among waiting putters).
+    ///
+    /// Dropping the future before it completes puts nothing, unless a getter has already
+    /// taken the item (see [Cancellation](Queue#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {
@@ -210,7 +257,10 @@ impl<T> Queue<T> {
         Ok(())
     }
 
-    /// Takes the front item, waiting while the queue is empty.
+    /// Takes the front item, waiting while the queue is empty (FIFO among waiting getters).
+    ///
+    /// Dropping the future before it completes takes nothing: an item already handed to it
+    /// goes back (see [Cancellation](Queue#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {
@@ -269,9 +319,7 @@ impl<T> Queue<T> {
             );
             st.unfinished -= 1;
             if st.unfinished == 0 {
-                while let Some(((), waker)) = st.joiners.grant_front(()) {
-                    wake.push(waker);
-                }
+                st.release_joiners(&mut wake);
             }
         }
         wake.wake_all();
@@ -325,7 +373,7 @@ impl<T> Future for Put<'_, T> {
         if let Some(key) = this.waiter {
             let granted = queue.state.borrow_mut().putters.poll(key, cx.waker());
             return match granted {
-                Some(()) => {
+                Some(_admitted) => {
                     this.waiter = None;
                     Poll::Ready(())
                 }
@@ -351,11 +399,22 @@ impl<T> Future for Put<'_, T> {
 
 impl<T> Drop for Put<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.waiter.take() {
-            // Waiting: the item was never put and is dropped here. Granted: it is in the queue.
-            let cancelled = self.queue.state.borrow_mut().putters.cancel(key);
-            drop(cancelled);
-        }
+        let Some(key) = self.waiter.take() else {
+            return;
+        };
+        let mut wake = WakeList::default();
+        let unput = {
+            let mut st = self.queue.state.borrow_mut();
+            match st.putters.cancel(key) {
+                // Still waiting: the item was never put.
+                Cancelled::Waiting(item) => Some(item),
+                // Let in but not collected: out again, and the room passes on.
+                Cancelled::Granted(ticket) => st.withdraw(ticket, self.queue.maxsize, &mut wake),
+            }
+        };
+        // Dropped after the borrow ends: the item's destructor may use the queue.
+        drop(unput);
+        wake.wake_all();
     }
 }
 

@@ -15,7 +15,17 @@ const MAX_READERS: usize = u32::MAX as usize >> 3;
 /// An async reader-writer lock.
 ///
 /// Requests are served in arrival order: a waiting writer holds up readers that come after
-/// it, so writers do not starve. Cancellation passes a granted lock on, like [`Mutex`](super::Mutex).
+/// it, so writers do not starve.
+///
+/// # Cancellation
+///
+/// A [`read`](RwLock::read) or [`write`](RwLock::write) whose future is dropped before it
+/// completes never held the lock. Dropped while waiting, it leaves the queue (a writer at the
+/// head lets the readers behind it through). Dropped after the lock was granted to it but
+/// before it resumed to take the guard, it passes its grant on at once: a writer's to the
+/// writer, or to every reader up to the next writer, queued behind it; a reader's share back
+/// to the lock, which may let a writer behind it in. Nothing is lost, and a cancelled write
+/// never wrote.
 ///
 /// # Examples
 ///
@@ -56,6 +66,9 @@ impl<T> RwLock<T> {
 
     /// Waits for shared read access.
     ///
+    /// Dropping the future before it completes hands back any share granted to it (see
+    /// [Cancellation](RwLock#cancellation)).
+    ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {
     /// let lock = sim::sync::RwLock::new("v");
@@ -70,6 +83,9 @@ impl<T> RwLock<T> {
     }
 
     /// Waits for exclusive write access.
+    ///
+    /// Dropping the future before it completes passes the lock on if it had been granted (see
+    /// [Cancellation](RwLock#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {

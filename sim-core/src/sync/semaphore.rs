@@ -16,8 +16,20 @@ use std::panic::Location;
 /// A counting semaphore with FIFO hand-off.
 ///
 /// Permits go to waiters strictly in arrival order: a waiter asking for many permits holds up
-/// those behind it, so no waiter starves. A waiter cancelled after being handed its permits
-/// returns them, and they go to the next waiter; a cancelled waiter leaves no trace.
+/// those behind it, so no waiter starves.
+///
+/// # Cancellation
+///
+/// An [`acquire`](Semaphore::acquire), [`acquire_many`](Semaphore::acquire_many) or
+/// [`acquire_owned`](Semaphore::acquire_owned) whose future is dropped before it completes has
+/// taken nothing, and leaves no trace:
+///
+/// - Dropped while waiting, it leaves the queue; if it was at the head, the waiters behind it
+///   that the free permits cover go through.
+/// - Dropped after its permits were handed to it (a release reached it in FIFO order) but
+///   before it resumed to collect them, it releases them all again at once: they go to the
+///   waiters behind it, in FIFO order, or back to the semaphore. The permits available are
+///   then as if it had never asked.
 ///
 /// # Examples
 ///
@@ -137,6 +149,9 @@ impl Semaphore {
 
     /// Waits for a permit.
     ///
+    /// Dropping the future before it completes takes nothing (see
+    /// [Cancellation](Semaphore#cancellation)).
+    ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {
     /// let sem = sim::sync::Semaphore::new(1);
@@ -150,6 +165,9 @@ impl Semaphore {
     }
 
     /// Waits for `n` permits, taken together.
+    ///
+    /// Dropping the future before it completes takes none of them, even if all `n` had been
+    /// handed to it (see [Cancellation](Semaphore#cancellation)).
     ///
     /// ```
     /// # sim::Runtime::new(0).block_on(async {
@@ -166,6 +184,9 @@ impl Semaphore {
     }
 
     /// Waits for a permit that owns a reference to the semaphore, so it can move into a task.
+    ///
+    /// Dropping the future before it completes takes nothing (see
+    /// [Cancellation](Semaphore#cancellation)).
     ///
     /// ```
     /// use std::rc::Rc;

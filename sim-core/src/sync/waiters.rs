@@ -8,6 +8,10 @@
 //! held and the primitive passes it on. No grant is ever lost or duplicated, and a cancelled
 //! waiter leaves no entry behind.
 //!
+//! Where the grant already had an effect visible to others — a putter's item let into a
+//! queue or channel — the grant carries what is needed to undo it: a
+//! [`Ticket`](super::buffer::Ticket) that withdraws the item again.
+//!
 //! Wakers are returned to the caller rather than woken here, so they run after the
 //! primitive's `RefCell` is released.
 
