@@ -79,3 +79,58 @@ fn atomicity_violation_among_noise_shrinks_to_one_preemption() {
 fn lock_order_deadlock_shrinks_to_one_preemption() {
     shrinks_to_one_preemption("lock_order_deadlock");
 }
+
+mod never_grows {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(Config {
+            cases: 48,
+            failure_persistence: None,
+            rng_seed: RngSeed::Fixed(11),
+            ..Config::default()
+        })]
+
+        /// Whatever the bug and the seed list, a shrunk failure is never larger than the
+        /// original in preemptions, decisions or steps, and smaller in one of them; when
+        /// nothing smaller was found, the report says so.
+        #[test]
+        fn a_shrunk_failure_is_never_larger_than_the_original(
+            index in 0usize..64,
+            start in 0u64..1_000_000,
+        ) {
+            let all = bugs::all();
+            let bug = &all[index % all.len()];
+            let outcome = Check::new()
+                .name(bug.name)
+                .seeds(bug.seed_budget)
+                .seed_start(start)
+                .chaos(bug.chaos)
+                .max_steps(bugs::MAX_STEPS)
+                .try_run(bug.buggy);
+            if let Err(CheckError::Failed(failure)) = outcome {
+                let original = (failure.preemptions, failure.schedule.len(), failure.at.step);
+                match &failure.shrunk {
+                    Some(shrunk) => {
+                        let small = (shrunk.preemptions, shrunk.schedule.len(), shrunk.steps);
+                        prop_assert!(
+                            small.0 <= original.0 && small.1 <= original.1 && small.2 <= original.2
+                                && small != original,
+                            "{}: {small:?} from {original:?}\n{failure}", bug.name
+                        );
+                    }
+                    None if !failure.schedule.is_empty() && matches!(failure.kind, FailureKind::Run(_)) => {
+                        prop_assert!(
+                            failure.to_string().contains("shrunk:   nothing smaller fails the same way"),
+                            "{}: says nothing of shrinking:\n{failure}", bug.name
+                        );
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+}
