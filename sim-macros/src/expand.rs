@@ -48,6 +48,12 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
     let name = &sig.ident;
     let output = &sig.output;
     let ignored = attrs.iter().any(|a| a.path().is_ident("ignore"));
+    // A test that fails on purpose keeps no failure for the next run.
+    let keep_failures = if attrs.iter().any(|a| a.path().is_ident("should_panic")) {
+        quote!(.regressions(false))
+    } else {
+        TokenStream::new()
+    };
 
     let mut settings = TokenStream::new();
     if let Some(seeds) = &args.seeds {
@@ -113,6 +119,7 @@ fn generate(args: &Args, function: ItemFn) -> TokenStream {
                 ::core::env!("CARGO_PKG_NAME"),
             )
             .ignored(#ignored)
+            #keep_failures
             #settings
             .from_env()
             .run(#name);

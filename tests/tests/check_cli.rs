@@ -91,8 +91,11 @@ fn run_fixture(test: &str, vars: &[(&str, &str)]) -> (bool, String) {
             command.env_remove(name);
         }
     }
+    // The fixtures fail on purpose: keep no failure of theirs in the package (a test below
+    // points SIM_REGRESSIONS at a folder of its own).
     command
         .env("RUST_BACKTRACE", "0")
+        .env("SIM_REGRESSIONS", "0")
         .envs(vars.iter().copied());
     let out = command.output().unwrap();
     let text =
@@ -339,4 +342,57 @@ fn a_failure_prints_one_report_and_no_backtrace() {
         report_line(&out, "where").starts_with("tests/tests/check_cli.rs:"),
         "{out}"
     );
+}
+
+/// A failure of `run` is kept in the regressions file, and every later run replays it first:
+/// here a failure found only with two blocking workers fails again in a run that asks for one,
+/// until the file is turned off.
+#[test]
+fn a_failure_is_kept_and_replayed_first_by_later_runs() {
+    let dir = std::env::temp_dir().join(format!("sim-check-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let folder = dir.to_string_lossy().into_owned();
+    let keep = [("SIM_REGRESSIONS", folder.as_str())];
+
+    let (ok, report) = run_fixture(
+        "fixtures::blocking_jobs_in_turn",
+        &[keep[0], ("SIM_BLOCKING_THREADS", "2")],
+    );
+    assert!(!ok, "{report}");
+    let file = dir.join("check_cli.txt");
+    assert_eq!(
+        report_line(&report, "saved"),
+        format!(
+            "in {}: later runs replay it first (commit the file)",
+            file.display()
+        )
+    );
+    let kept = std::fs::read_to_string(&file).unwrap();
+    let token = report_line(&report, "replay")
+        .strip_prefix("SIM_REPLAY='")
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_string();
+    assert!(kept.lines().any(|l| l == token), "{kept}");
+    assert!(token.contains(" blocking_threads=2"), "{token}");
+
+    // One worker: the test's own seeds pass, but the kept failure runs first and fails again.
+    let (ok, again) = run_fixture("fixtures::blocking_jobs_in_turn", &keep);
+    assert!(!ok, "{again}");
+    assert!(again.contains("the jobs overlapped"), "{again}");
+    assert!(
+        report_line(&again, "saved")
+            .starts_with(&format!("a failure kept in {} fails again", file.display())),
+        "{again}"
+    );
+    assert_eq!(report_line(&again, "at"), report_line(&report, "at"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        kept,
+        "a kept failure is not kept twice"
+    );
+
+    let (ok, off) = run_fixture("fixtures::blocking_jobs_in_turn", &[]);
+    assert!(ok, "without the file the seeds pass:\n{off}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -191,6 +191,7 @@ fn shell(command: &str, extra: &[(&str, &str)]) -> (bool, String) {
     shell
         .env("REPLAY_MATRIX", "1")
         .env("RUST_BACKTRACE", "0")
+        .env("SIM_REGRESSIONS", "0")
         .envs(extra.iter().copied());
     let out = shell.output().expect("sh runs");
     let text =

@@ -83,6 +83,9 @@ impl Check {
             self.timeline = Some(dir.clone());
         }
         self.runtime = self.runtime.apply_run_env(env);
+        if let Some(setting) = &env.regressions {
+            self.regressions = setting.clone();
+        }
         if let Some(token) = &env.replay {
             self.replay = Some(token.clone());
         }

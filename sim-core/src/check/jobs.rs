@@ -41,6 +41,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
         if let Some(token) = check.replay.clone() {
             return self.run_token(&token, started);
         }
+        self.run_saved_failures(started)?;
         if let Strategy::Exhaustive { max_preemptions } = check.strategy
             && check.schedule.is_none()
         {
@@ -71,6 +72,23 @@ impl<T: TestFn> SeedRunner<'_, T> {
             );
         }
         Ok(summary)
+    }
+
+    /// Replays the failures saved for this test (see `regressions.rs`), before its seeds.
+    fn run_saved_failures(&self, started: std::time::Instant) -> Result<(), CheckError> {
+        let check = self.check;
+        let Some(file) = check.regressions_file() else {
+            return Ok(());
+        };
+        for token in file.load(check.identity()) {
+            let replay = check.clone().replaying(&token)?;
+            let mut runner = SeedRunner::new(&replay, self.test, self.caller);
+            if let Err(CheckError::Failed(mut failure)) = runner.run_token(&token, started) {
+                failure.regression = Some(file.path().to_path_buf());
+                return Err(CheckError::Failed(failure));
+            }
+        }
+        Ok(())
     }
 
     /// The one run a `SIM_REPLAY` token describes (the check was set up from it already).

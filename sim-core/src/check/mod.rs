@@ -59,6 +59,7 @@ mod inject;
 mod jobs;
 mod probe;
 mod quiet;
+mod regressions;
 mod report;
 mod runner;
 mod seeds;
@@ -76,7 +77,7 @@ pub use report::{CheckError, Failure, FailureKind, InjectedCancellation, ShrunkS
 pub use runner::TestOutput;
 pub use seeds::{Shard, seed_for};
 
-use crate::env::{EnvError, ReplayToken};
+use crate::env::{EnvError, RegressionsSetting, ReplayToken};
 use crate::record::Schedule;
 use crate::runtime::Builder;
 use crate::sched::{GuideStep, Strategy};
@@ -113,6 +114,8 @@ pub struct Check {
     read_env: bool,
     /// Whether the variables were applied already.
     env_read: bool,
+    /// Whether failures of `run` are saved and saved ones replayed first, and where.
+    regressions: RegressionsSetting,
     /// The run a `SIM_REPLAY` token asks for.
     replay: Option<ReplayToken>,
     /// A token's schedule, followed leniently: where it stops fitting (the code changed), the
@@ -158,6 +161,7 @@ impl Check {
             env_error: None,
             read_env: true,
             env_read: false,
+            regressions: RegressionsSetting::On,
             replay: None,
             replay_guide: None,
             selector: None,
@@ -403,6 +407,24 @@ impl Check {
         self
     }
 
+    /// Whether a failure of [`run`](Check::run) is saved to the test's package
+    /// (`sim-regressions/<target>.txt`, to commit) and every saved failure of this test is
+    /// replayed first, before the seeds (on by default; `SIM_REGRESSIONS`). A saved failure
+    /// that fails again is reported as it was found, naming the file.
+    ///
+    /// ```
+    /// let summary = sim::check::Check::new().regressions(false).seeds(2).run(|| async {});
+    /// assert_eq!(summary.seeds_run, 2);
+    /// ```
+    pub fn regressions(mut self, on: bool) -> Check {
+        self.regressions = if on {
+            RegressionsSetting::On
+        } else {
+            RegressionsSetting::Off
+        };
+        self
+    }
+
     /// Runs the test under every seed; panics with the failure report if one fails.
     ///
     /// `test` makes a fresh future for each seed, and is called on the check's threads
@@ -425,7 +447,7 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        match self.try_run_at(test, Location::caller()) {
+        match self.try_run_at(test, Location::caller(), true) {
             Ok(summary) => summary,
             Err(error) => {
                 // The report once, and no backtrace of the checker around it: the failure is
@@ -461,7 +483,7 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        self.try_run_at(test, Location::caller())
+        self.try_run_at(test, Location::caller(), false)
     }
 
     /// Checks the settings, then runs the check (see `SeedRunner::run_check`).
@@ -469,6 +491,7 @@ impl Check {
         mut self,
         test: T,
         caller: &'static Location<'static>,
+        save: bool,
     ) -> Result<Summary, CheckError> {
         if self.read_env && !self.env_read {
             self = self.from_env();
@@ -493,6 +516,40 @@ impl Check {
                     .to_string(),
             ));
         }
-        SeedRunner::new(&self, &test, caller).run_check()
+        let outcome = SeedRunner::new(&self, &test, caller).run_check();
+        match outcome {
+            Err(CheckError::Failed(mut failure)) if save && failure.regression.is_none() => {
+                self.save_regression(&mut failure);
+                Err(CheckError::Failed(failure))
+            }
+            other => other,
+        }
+    }
+
+    /// Where this check keeps its failures, unless it keeps none.
+    fn regressions_file(&self) -> Option<regressions::Regressions> {
+        match &self.regressions {
+            RegressionsSetting::Off => None,
+            RegressionsSetting::On => regressions::Regressions::of(self, None),
+            RegressionsSetting::Folder(dir) => regressions::Regressions::of(self, Some(dir)),
+        }
+    }
+
+    /// Keeps a new failure of `run` for the next runs (not a replayed one).
+    fn save_regression(&self, failure: &mut Failure) {
+        if self.replay.is_some() {
+            return;
+        }
+        let (Some(file), Some(token)) = (self.regressions_file(), failure.token.as_ref()) else {
+            return;
+        };
+        match file.save(token) {
+            Ok(()) => failure.saved_to = Some(file.path().to_path_buf()),
+            Err(e) => eprintln!(
+                "sim: could not save the failure to {} ({e}); set SIM_REGRESSIONS=0 to stop \
+                 trying",
+                file.path().display()
+            ),
+        }
     }
 }

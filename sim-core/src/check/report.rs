@@ -4,7 +4,7 @@
 use std::fmt;
 use std::panic::Location;
 
-use crate::env::EnvError;
+use crate::env::{EnvError, ReplayToken};
 use crate::error::{PanicReason, SimError};
 use crate::record::{DecisionPoint, ReplayError, RunPoint, Schedule, TaskInfo};
 use crate::sched::Strategy;
@@ -137,6 +137,12 @@ pub struct Failure {
     pub injected: Option<InjectedCancellation>,
     /// The failing run's decisions with their options, when it was traced.
     pub(crate) trace: Vec<DecisionPoint>,
+    /// The token of the `replay` command.
+    pub(crate) token: Option<ReplayToken>,
+    /// Where this failure came from, when it was a saved one that failed again.
+    pub regression: Option<std::path::PathBuf>,
+    /// Where this failure was saved, to be replayed first by later runs.
+    pub saved_to: Option<std::path::PathBuf>,
 }
 
 /// A cancellation injected by [`Check::inject_cancellation`](super::Check::inject_cancellation).
@@ -267,6 +273,21 @@ impl fmt::Display for Failure {
         }
         if let Some(path) = &self.timeline {
             writeln!(f, "  timeline: {}.html (and .svg, .json)", path.display())?;
+        }
+        if let Some(path) = &self.regression {
+            writeln!(
+                f,
+                "  saved:    a failure kept in {} fails again (delete its line once it is \
+                 fixed for good)",
+                path.display()
+            )?;
+        }
+        if let Some(path) = &self.saved_to {
+            writeln!(
+                f,
+                "  saved:    in {}: later runs replay it first (commit the file)",
+                path.display()
+            )?;
         }
         writeln!(f, "  replay:   {}", self.replay)?;
         writeln!(f, "  replay the schedule: {}", self.replay_schedule)?;

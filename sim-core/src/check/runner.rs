@@ -18,6 +18,7 @@ use super::probe::Probe;
 use super::quiet;
 use super::report::{Failure, FailureKind};
 use super::token::RunShape;
+use crate::env::ReplayToken;
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
 use crate::record::{DecisionPoint, RunPoint, Schedule, TaskId, TaskInfo};
 use crate::runtime::{Builder, Runtime};
@@ -307,10 +308,11 @@ impl<T> SeedRunner<'_, T> {
         // An exhaustive search's run is pinned by its schedule (a seed alone would mean the
         // whole search again); an injected one by its point.
         let pinned = matches!(self.check.strategy, Strategy::Exhaustive { .. });
-        let replay = self.replay_command(RunShape {
+        let token = self.check.token(RunShape {
             inject,
             ..self.shape(position, seed, pinned.then_some(&schedule), divergence)
         });
+        let replay = self.command_for(&token);
         let replay_schedule = self.replay_command(RunShape {
             inject,
             ..self.shape(position, seed, Some(&schedule), divergence)
@@ -337,14 +339,21 @@ impl<T> SeedRunner<'_, T> {
             timeline: None,
             runs: 0,
             trace,
+            token: Some(token),
+            regression: None,
+            saved_to: None,
         }
     }
 
     /// The shell command that makes exactly the run `shape` describes of this test again.
     pub(super) fn replay_command(&self, shape: RunShape<'_>) -> String {
-        let check = self.check;
-        let token = check.token(shape);
-        let selector = check
+        self.command_for(&self.check.token(shape))
+    }
+
+    /// The shell command that replays `token`.
+    pub(super) fn command_for(&self, token: &ReplayToken) -> String {
+        let selector = self
+            .check
             .selector
             .as_ref()
             .map_or_else(|| "cargo test".to_string(), |s| s.command());

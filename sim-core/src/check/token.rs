@@ -95,6 +95,7 @@ impl Check {
             Some(PanicPolicy::Ignore) => UnobservedPanic::Ignore,
             _ => UnobservedPanic::FailRun,
         };
+        self.replay = Some(token.clone());
         Ok(self)
     }
 }

@@ -384,6 +384,14 @@ variables! {
         read_by: Run,
         replay: No,
     }
+    regressions: RegressionsSetting = "SIM_REGRESSIONS", parse_regressions, {
+        meaning: "where `Check::run` saves its failures' replay tokens, to replay them first in every later run: `0` turns saving and replaying off, a folder puts the files there",
+        format: "`1`/`0`, `true`/`false`, or a folder",
+        example: "0",
+        default: "`sim-regressions/` beside the package's `Cargo.toml`",
+        read_by: Check,
+        replay: No,
+    }
     timeline: PathBuf = "SIM_TIMELINE", parse_folder, {
         meaning: "on failure, write the failing run's timeline (JSON, SVG, HTML) into this folder",
         format: "a path",
@@ -391,6 +399,28 @@ variables! {
         default: "none",
         read_by: Check,
         replay: No,
+    }
+}
+
+/// `SIM_REGRESSIONS`: whether and where failures are kept for the next run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RegressionsSetting {
+    /// Keep them in the package's `sim-regressions/` (the default).
+    On,
+    /// Neither save nor replay.
+    Off,
+    /// Keep them in this folder.
+    Folder(PathBuf),
+}
+
+fn parse_regressions(value: &str) -> Result<RegressionsSetting, String> {
+    match parse_bool(value) {
+        Ok(true) => Ok(RegressionsSetting::On),
+        Ok(false) => Ok(RegressionsSetting::Off),
+        Err(_) if value.trim().is_empty() => {
+            Err("expected `1`/`0`, `true`/`false`, or a folder to keep failures in".to_string())
+        }
+        Err(_) => Ok(RegressionsSetting::Folder(PathBuf::from(value))),
     }
 }
 
