@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -88,6 +88,44 @@ fn shield_keeps_the_work_running_and_its_result_retrievable() {
         assert!(!work.is_finished(), "not cancelled by the timeout");
         assert_eq!(work.await.unwrap(), 2);
         assert_eq!(sim::time::elapsed(), secs(2));
+    });
+}
+
+/// asyncio's `wait_for(shield(x), d)`: the wait gives up at the deadline, `x` runs on to its
+/// end (and is not cancelled when the `WaitFor` is dropped either).
+#[test]
+fn wait_for_on_a_shield_gives_up_the_wait_and_leaves_the_work_running() {
+    every_schedule(|| async {
+        let done = Rc::new(Cell::new(false));
+        let d = Rc::clone(&done);
+        let waited = sim::wait_for(
+            secs(1),
+            sim::shield(async move {
+                sleep(secs(2)).await;
+                d.set(true);
+            }),
+        )
+        .await;
+        assert!(waited.is_err());
+        assert_eq!(
+            sim::time::elapsed(),
+            secs(1),
+            "the wait ends at its deadline"
+        );
+        sleep(secs(2)).await;
+        assert!(done.get(), "the shielded work ran to its end");
+        let d = Rc::clone(&done);
+        d.set(false);
+        let pending = sim::wait_for(
+            secs(1),
+            sim::shield(async move {
+                sleep(secs(2)).await;
+                d.set(true);
+            }),
+        );
+        drop(pending);
+        sleep(secs(3)).await;
+        assert!(done.get(), "dropping the wait does not cancel the work");
     });
 }
 

@@ -17,7 +17,8 @@ use crate::time::{Elapsed, Sleep, sleep};
 /// cancelled and its future dropped (a value it produced after the deadline is dropped too).
 /// Dropping a pending `WaitFor` cancels the task, as cancelling the waiter of an asyncio
 /// `wait_for` cancels what it waits for. To time out the wait but not the task, use
-/// [`shield`] or `timeout(d, &mut handle)`.
+/// [`shield`] (`wait_for(d, shield(fut))` gives up the wait at the deadline and leaves the
+/// shielded task running) or `timeout(d, &mut handle)`.
 ///
 /// # Panics
 ///
@@ -84,6 +85,12 @@ impl<T: 'static> Future for WaitFor<T> {
             });
         }
         if this.phase == Phase::Waiting && Pin::new(&mut this.sleep).poll(cx).is_ready() {
+            if handle.is_shielded() {
+                // asyncio's `wait_for(shield(x))`: the wait is cancelled, `x` runs on.
+                this.handle = None;
+                this.phase = Phase::Done;
+                return Poll::Ready(Err(this.elapsed()));
+            }
             handle.abort();
             this.phase = Phase::Cancelling;
         }
@@ -99,7 +106,9 @@ impl<T> WaitFor<T> {
 
 impl<T> Drop for WaitFor<T> {
     fn drop(&mut self) {
-        if let Some(handle) = &self.handle {
+        if let Some(handle) = &self.handle
+            && !handle.is_shielded()
+        {
             handle.abort();
         }
     }
@@ -118,9 +127,11 @@ impl<T> fmt::Debug for WaitFor<T> {
 /// Runs `future` as its own task, protected from cancellation of whoever awaits it: asyncio's
 /// `shield`.
 ///
-/// The returned handle can be awaited, timed out (`timeout(d, &mut handle)`), or dropped,
-/// and none of that cancels the work: it keeps running, and its result stays retrievable
-/// through the handle (only an explicit `abort`/`cancel` on the handle stops it).
+/// The returned handle can be awaited, timed out (`timeout(d, &mut handle)`), given to
+/// [`wait_for`] (which, on expiry, gives up the wait but does not cancel a shielded task, as
+/// asyncio's `wait_for(shield(x))` leaves `x` running), or dropped, and none of that cancels
+/// the work: it keeps running, and its result stays retrievable through the handle while you
+/// hold it (only an explicit `abort`/`cancel` on the handle stops it).
 ///
 /// # Panics
 ///
@@ -142,5 +153,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    crate::task::Builder::new().name("shielded").spawn(future)
+    crate::task::Builder::new()
+        .name("shielded")
+        .spawn(future)
+        .shielded()
 }

@@ -40,6 +40,9 @@ pub struct JoinHandle<T> {
     claim: Claim,
     /// How the task finished, once this handle took its output.
     taken_outcome: Option<Outcome>,
+    /// Made by `shield`: a cancellation of the awaiting side (`wait_for` expiring, or dropped)
+    /// leaves the task running; only an explicit `abort` or `cancel` stops it.
+    shielded: bool,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -64,8 +67,20 @@ impl<T> JoinHandle<T> {
             ready,
             claim: Claim::Pending,
             taken_outcome: None,
+            shielded: false,
             _output: PhantomData,
         }
+    }
+
+    /// This handle, marked as `shield`'s (see [`shield`](crate::shield)).
+    pub(crate) fn shielded(mut self) -> JoinHandle<T> {
+        self.shielded = true;
+        self
+    }
+
+    /// Whether the handle came from [`shield`](crate::shield).
+    pub(crate) fn is_shielded(&self) -> bool {
+        self.shielded
     }
 
     /// The task's id.
