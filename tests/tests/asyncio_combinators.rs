@@ -526,3 +526,44 @@ fn the_determinism_check_catches_futures_select() {
         .to_string();
     assert!(report.contains("diverged at event"), "{report}");
 }
+
+/// asyncio's TaskGroup with an exception in a child: opted into with `cancel_on_error`, the
+/// first child returning `Err` cancels its siblings at once, and `try_join` reports every
+/// `Err`; without it, an `Err` is an output like any other and nobody is cancelled.
+#[test]
+fn a_child_returning_err_fails_a_group_that_cancels_on_error() {
+    every_schedule(|| async {
+        let drops = DropCounter::default();
+        let group = sim::task::TaskGroup::new().cancel_on_error();
+        let guard = drops.guard();
+        let slow = group.spawn(async move {
+            let _guard = guard;
+            sleep(secs(10)).await;
+            Ok(1)
+        });
+        group.spawn(async {
+            sleep(secs(1)).await;
+            Err("refused")
+        });
+        let err = group.try_join().await.unwrap_err();
+        assert_eq!(err.failures(), ["refused"]);
+        assert!(err.errors().is_empty());
+        assert!(slow.is_finished());
+        assert_eq!(
+            drops.times(),
+            [secs(1)],
+            "the sibling was cancelled at the error"
+        );
+        assert_eq!(sim::time::elapsed(), secs(1));
+
+        let plain = sim::task::TaskGroup::new();
+        plain.spawn(async {
+            sleep(secs(2)).await;
+            Ok::<_, &str>(2)
+        });
+        plain.spawn(async { Err("refused") });
+        let outputs = plain.join().await.unwrap();
+        assert_eq!(outputs, [Ok(2), Err("refused")], "nobody cancelled");
+        assert_eq!(sim::time::elapsed(), secs(3));
+    });
+}

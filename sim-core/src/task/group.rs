@@ -58,6 +58,8 @@ struct Shared<T> {
     /// Children whose done callback has not run yet.
     running: usize,
     failed: bool,
+    /// Set by [`TaskGroup::cancel_on_error`]: which outputs fail the group, as a panic does.
+    fails: Option<fn(&T) -> bool>,
     joiner: Option<Waker>,
     /// Where the group was made, for deadlock reports.
     site: &'static Location<'static>,
@@ -118,6 +120,7 @@ impl<T: 'static> TaskGroup<T> {
                 children: Vec::new(),
                 running: 0,
                 failed: false,
+                fails: None,
                 joiner: None,
                 site: Location::caller(),
             })),
@@ -143,7 +146,22 @@ impl<T: 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        let handle = crate::task::spawn(future);
+        let fails = self.shared.borrow().fails;
+        let handle = match fails {
+            None => crate::task::spawn(future),
+            Some(fails) => {
+                let weak = Rc::downgrade(&self.shared);
+                crate::task::spawn(async move {
+                    let output = future.await;
+                    if fails(&output)
+                        && let Some(shared) = weak.upgrade()
+                    {
+                        fail(&shared);
+                    }
+                    output
+                })
+            }
+        };
         let ours = handle
             .second_claim()
             .expect("a task just spawned is in the table");
@@ -176,6 +194,20 @@ impl<T: 'static> TaskGroup<T> {
     /// # }).unwrap();
     /// ```
     pub async fn join(self) -> Result<Vec<T>, GroupError> {
+        self.wait_all().await;
+        let (outputs, errors) = self.collect().await;
+        if errors.is_empty() {
+            Ok(outputs)
+        } else {
+            Err(GroupError {
+                errors,
+                failures: Vec::new(),
+            })
+        }
+    }
+
+    /// Until every child has finished.
+    async fn wait_all(&self) {
         let mut waiting: Option<Waiting> = None;
         poll_fn(|cx| {
             let mut shared = self.shared.borrow_mut();
@@ -193,6 +225,10 @@ impl<T: 'static> TaskGroup<T> {
         })
         .await;
         drop(waiting);
+    }
+
+    /// Once every child has finished: their outputs, and their panics, in spawn order.
+    async fn collect(&self) -> (Vec<T>, Vec<JoinError>) {
         let children = std::mem::take(&mut self.shared.borrow_mut().children);
         let mut outputs = Vec::with_capacity(children.len());
         let mut errors = Vec::new();
@@ -205,11 +241,81 @@ impl<T: 'static> TaskGroup<T> {
                 Err(_) => {} // cancelled, or its output was taken through its own handle
             }
         }
-        if errors.is_empty() {
-            Ok(outputs)
-        } else {
-            Err(GroupError { errors })
+        (outputs, errors)
+    }
+}
+
+impl<U: 'static, E: 'static> TaskGroup<Result<U, E>> {
+    /// Makes a child that returns `Err` fail the group as a panic does, as an exception in
+    /// an asyncio `TaskGroup` does: the first `Err` cancels every other child at once (and any
+    /// child spawned after it). Collect the outcome with [`try_join`](TaskGroup::try_join).
+    /// Without this, an `Err` is an output like any other.
+    ///
+    /// ```
+    /// use sim::task::TaskGroup;
+    /// use sim::time::{sleep, Duration};
+    ///
+    /// sim::Runtime::new(0).block_on(async {
+    ///     let group = TaskGroup::new().cancel_on_error();
+    ///     let slow = group.spawn(async { sleep(Duration::from_secs(10)).await; Ok(1) });
+    ///     group.spawn(async { sleep(Duration::from_secs(1)).await; Err("no route") });
+    ///     let err = group.try_join().await.unwrap_err();
+    ///     assert_eq!(err.failures(), ["no route"]);
+    ///     assert!(slow.is_finished()); // cancelled by the error, not left running
+    ///     assert_eq!(sim::time::elapsed(), Duration::from_secs(1));
+    /// }).unwrap();
+    /// ```
+    pub fn cancel_on_error(self) -> TaskGroup<Result<U, E>> {
+        self.shared.borrow_mut().fails = Some(Result::is_err);
+        self
+    }
+
+    /// Waits for every child: their values in spawn order if every child returned `Ok`;
+    /// otherwise a [`GroupError`] with every `Err` ([`failures`](GroupError::failures)) and
+    /// every panic ([`errors`](GroupError::errors)), in spawn order.
+    ///
+    /// # Errors
+    ///
+    /// As above: a child returned `Err` or panicked.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let group = sim::task::TaskGroup::new().cancel_on_error();
+    /// group.spawn(async { Ok::<_, String>(1) });
+    /// group.spawn(async { Ok(2) });
+    /// assert_eq!(group.try_join().await.unwrap(), [1, 2]);
+    /// # }).unwrap();
+    /// ```
+    pub async fn try_join(self) -> Result<Vec<U>, GroupError<E>> {
+        self.wait_all().await;
+        let (outputs, errors) = self.collect().await;
+        let mut values = Vec::with_capacity(outputs.len());
+        let mut failures = Vec::new();
+        for output in outputs {
+            match output {
+                Ok(value) => values.push(value),
+                Err(e) => failures.push(e),
+            }
         }
+        if errors.is_empty() && failures.is_empty() {
+            Ok(values)
+        } else {
+            Err(GroupError { errors, failures })
+        }
+    }
+}
+
+/// A child returned an output the group counts as a failure (see `cancel_on_error`): on the
+/// first, cancel the others (the child itself is finishing).
+fn fail<T>(shared: &RefCell<Shared<T>>) {
+    let mut st = shared.borrow_mut();
+    if st.failed {
+        return;
+    }
+    st.failed = true;
+    let me = super::try_id();
+    for child in st.children.iter().filter(|c| Some(c.id()) != me) {
+        child.abort();
     }
 }
 
@@ -270,11 +376,40 @@ impl<T> fmt::Debug for TaskGroup<T> {
 /// # }).unwrap();
 /// ```
 #[derive(Debug)]
-pub struct GroupError {
+pub struct GroupError<E = std::convert::Infallible> {
     errors: Vec<JoinError>,
+    /// The `Err`s of children of a group made with `cancel_on_error`.
+    failures: Vec<E>,
 }
 
-impl GroupError {
+impl<E> GroupError<E> {
+    /// The `Err`s that children returned, in spawn order (for a group made with
+    /// [`TaskGroup::cancel_on_error`]; always empty otherwise).
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let group = sim::task::TaskGroup::new().cancel_on_error();
+    /// group.spawn(async { Err::<(), _>(7) });
+    /// assert_eq!(group.try_join().await.unwrap_err().failures(), [7]);
+    /// # }).unwrap();
+    /// ```
+    pub fn failures(&self) -> &[E] {
+        &self.failures
+    }
+
+    /// The `Err`s, by value.
+    ///
+    /// ```
+    /// # sim::Runtime::new(0).block_on(async {
+    /// let group = sim::task::TaskGroup::new().cancel_on_error();
+    /// group.spawn(async { Err::<(), _>("x".to_string()) });
+    /// assert_eq!(group.try_join().await.unwrap_err().into_failures(), ["x"]);
+    /// # }).unwrap();
+    /// ```
+    pub fn into_failures(self) -> Vec<E> {
+        self.failures
+    }
+
     /// Every child's panic, in spawn order.
     ///
     /// ```
@@ -303,18 +438,33 @@ impl GroupError {
     }
 }
 
-impl fmt::Display for GroupError {
+impl<E: fmt::Debug> fmt::Display for GroupError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} child task(s) of the group panicked",
-            self.errors.len()
-        )?;
-        for e in &self.errors {
-            write!(f, "; {e}")?;
+        if !self.errors.is_empty() || self.failures.is_empty() {
+            write!(
+                f,
+                "{} child task(s) of the group panicked",
+                self.errors.len()
+            )?;
+            for e in &self.errors {
+                write!(f, "; {e}")?;
+            }
+        }
+        if !self.failures.is_empty() {
+            if !self.errors.is_empty() {
+                f.write_str("; ")?;
+            }
+            write!(
+                f,
+                "{} child task(s) of the group returned Err",
+                self.failures.len()
+            )?;
+            for e in &self.failures {
+                write!(f, "; Err({e:?})")?;
+            }
         }
         Ok(())
     }
 }
 
-impl std::error::Error for GroupError {}
+impl<E: fmt::Debug> std::error::Error for GroupError<E> {}
