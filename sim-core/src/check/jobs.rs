@@ -150,7 +150,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
         let first_failed = AtomicUsize::new(usize::MAX);
         let first_failure: Mutex<Option<(usize, Box<Failure>)>> = Mutex::new(None);
         let totals = Mutex::new((0u64, HashSet::new()));
-        let worker = || {
+        let worker = |runner: &SeedRunner<'_, T>| {
             let mut steps = 0u64;
             let mut schedules = HashSet::new();
             loop {
@@ -160,7 +160,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
                     break;
                 }
                 let (position, seed) = targets[index];
-                match self.run_seed(position, seed, None) {
+                match runner.run_seed(position, seed, None) {
                     Ok(run) => {
                         steps += run.steps;
                         schedules.insert(run.schedule_hash);
@@ -179,15 +179,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
             totals.1.extend(schedules);
         };
         let jobs = self.check.jobs.min(targets.len()).max(1);
-        if jobs == 1 {
-            worker();
-        } else {
-            std::thread::scope(|scope| {
-                for _ in 0..jobs {
-                    scope.spawn(worker);
-                }
-            });
-        }
+        T::spread(self, jobs, &worker);
         if let Some((index, mut failure)) = first_failure
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())

@@ -71,7 +71,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::time::Duration;
 
-use runner::{SeedRunner, TestFn};
+use runner::{Local, SeedRunner, Shared, TestFn};
 
 pub use report::{CheckError, Failure, FailureKind, InjectedCancellation, ShrunkSchedule, Summary};
 pub use runner::TestOutput;
@@ -428,7 +428,8 @@ impl Check {
     /// Runs the test under every seed; panics with the failure report if one fails.
     ///
     /// `test` makes a fresh future for each seed, and is called on the check's threads
-    /// (hence `Sync`); the futures themselves need not be `Send`.
+    /// (hence `Sync`); the futures themselves need not be `Send`. A body that holds an `Rc`
+    /// (a fixture shared by the seeds) runs with [`run_local`](Check::run_local) instead.
     ///
     /// # Panics
     ///
@@ -447,7 +448,68 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        match self.try_run_at(test, Location::caller(), true) {
+        Check::finish(self.try_run_at(Shared(test), Location::caller(), true))
+    }
+
+    /// [`run`](Check::run) for a body that cannot be shared between threads (it holds an
+    /// `Rc` fixture, say): every seed runs on the calling thread, whatever `SIM_JOBS` says.
+    ///
+    /// # Panics
+    ///
+    /// As [`run`](Check::run).
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let fixture = Rc::new(vec![1, 2, 3]);
+    /// let summary = sim::check::Check::new().seeds(5).run_local(|| {
+    ///     let fixture = Rc::clone(&fixture);
+    ///     async move { assert_eq!(fixture.len(), 3) }
+    /// });
+    /// assert_eq!(summary.seeds_run, 5);
+    /// ```
+    #[track_caller]
+    pub fn run_local<F, Fut>(self, test: F) -> Summary
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        Check::finish(self.try_run_at(Local(test), Location::caller(), true))
+    }
+
+    /// [`try_run`](Check::try_run) for a body that cannot be shared between threads; see
+    /// [`run_local`](Check::run_local).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_run`](Check::try_run).
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let runs = Rc::new(Cell::new(0));
+    /// let summary = sim::check::Check::new().seeds(3).try_run_local(|| {
+    ///     runs.set(runs.get() + 1);
+    ///     async {}
+    /// });
+    /// assert_eq!(summary.unwrap().seeds_run, 3);
+    /// assert_eq!(runs.get(), 3);
+    /// ```
+    #[track_caller]
+    pub fn try_run_local<F, Fut>(self, test: F) -> Result<Summary, CheckError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutput,
+    {
+        self.try_run_at(Local(test), Location::caller(), false)
+    }
+
+    /// A check's summary, or its failure as a panic.
+    fn finish(outcome: Result<Summary, CheckError>) -> Summary {
+        match outcome {
             Ok(summary) => summary,
             Err(error) => {
                 // The report once, and no backtrace of the checker around it: the failure is
@@ -483,7 +545,7 @@ impl Check {
         Fut: Future,
         Fut::Output: TestOutput,
     {
-        self.try_run_at(test, Location::caller(), false)
+        self.try_run_at(Shared(test), Location::caller(), false)
     }
 
     /// Checks the settings, then runs the check (see `SeedRunner::run_check`).

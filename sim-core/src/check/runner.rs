@@ -44,19 +44,33 @@ impl<E: fmt::Debug> TestOutput for Result<(), E> {
     }
 }
 
-/// A test body as the checker holds it: it makes a fresh future for each run, and may be
-/// called from the check's threads. Every `Fn() -> impl Future` whose output is a
-/// [`TestOutput`] is one.
-pub(super) trait TestFn: Sync {
+/// A test body as the checker holds it: it makes a fresh future for each run. A body that may
+/// be shared between threads ([`Shared`], from `Check::run`) runs seeds on the check's threads
+/// (`SIM_JOBS`); one that may not ([`Local`], from `Check::run_local`: it holds an `Rc`, say)
+/// runs them all on the calling thread.
+pub(super) trait TestFn: Sized {
     /// What the test's future resolves to.
     type Output: TestOutput;
     /// The test's future.
     type Future: Future<Output = Self::Output>;
     /// A fresh future for one run.
     fn start(&self) -> Self::Future;
+    /// Runs `worker` on `jobs` threads of a scope, or once on this thread when the body
+    /// cannot be shared between threads.
+    fn spread(
+        runner: &SeedRunner<'_, Self>,
+        jobs: usize,
+        worker: &(dyn Fn(&SeedRunner<'_, Self>) + Sync),
+    );
 }
 
-impl<F, Fut> TestFn for F
+/// A test body that can be shared between threads.
+pub(super) struct Shared<F>(pub(super) F);
+
+/// A test body that stays on the calling thread.
+pub(super) struct Local<F>(pub(super) F);
+
+impl<F, Fut> TestFn for Shared<F>
 where
     F: Fn() -> Fut + Sync,
     Fut: Future,
@@ -66,7 +80,52 @@ where
     type Future = Fut;
 
     fn start(&self) -> Fut {
-        self()
+        (self.0)()
+    }
+
+    fn spread(
+        runner: &SeedRunner<'_, Self>,
+        jobs: usize,
+        worker: &(dyn Fn(&SeedRunner<'_, Self>) + Sync),
+    ) {
+        if jobs <= 1 {
+            worker(runner);
+            return;
+        }
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                scope.spawn(|| worker(runner));
+            }
+        });
+    }
+}
+
+impl<F, Fut> TestFn for Local<F>
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+    Fut::Output: TestOutput,
+{
+    type Output = Fut::Output;
+    type Future = Fut;
+
+    fn start(&self) -> Fut {
+        (self.0)()
+    }
+
+    fn spread(
+        runner: &SeedRunner<'_, Self>,
+        jobs: usize,
+        worker: &(dyn Fn(&SeedRunner<'_, Self>) + Sync),
+    ) {
+        if jobs > 1 {
+            eprintln!(
+                "sim: `{}` runs its seeds on one thread: its body cannot be shared between \
+                 threads (`Check::run_local`), so {jobs} jobs were not started",
+                runner.check.name
+            );
+        }
+        worker(runner);
     }
 }
 
