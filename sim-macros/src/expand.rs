@@ -35,9 +35,13 @@ fn fallback(error: syn::Error, function: &ItemFn) -> TokenStream {
 }
 
 fn generate(args: &Args, function: ItemFn) -> TokenStream {
-    let krate = match &args.krate {
-        Some(path) => path.value.to_token_stream(),
-        None => quote!(::sim),
+    let krate = match (&args.krate, crate::krate::renamed_dependency()) {
+        (Some(path), _) => path.value.to_token_stream(),
+        (None, Some(name)) => {
+            let name = syn::Ident::new(&name, proc_macro2::Span::call_site());
+            quote!(::#name)
+        }
+        (None, None) => quote!(::sim),
     };
     let ItemFn {
         attrs,

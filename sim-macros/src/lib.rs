@@ -6,6 +6,7 @@
 
 mod args;
 mod expand;
+mod krate;
 mod validate;
 
 use proc_macro::TokenStream;
