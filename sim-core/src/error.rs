@@ -95,7 +95,8 @@ pub struct Deadlock {
     pub at: RunPoint,
     /// Every task that was still pending, in id order (`#0` is the `block_on` future).
     pub blocked: Vec<TaskInfo>,
-    /// For the blocked tasks waiting in a `sim::sync` primitive: what they wait on.
+    /// What the blocked tasks wait on, in task order: a task waiting on several things at
+    /// once (the branches of a `select!`) has an entry for each, in the order it began waiting.
     pub waits: Vec<BlockedOn>,
     /// A cycle of tasks each waiting on something the next one holds (a lock-order
     /// deadlock), in order from its lowest task id; empty if there is none.
@@ -112,6 +113,10 @@ pub struct BlockedOn {
     pub resource: String,
     /// The tasks holding it (for locks and semaphores), in id order.
     pub holders: Vec<TaskId>,
+    /// Whether sim cannot tell if the task still waits on it: the task waited on several of
+    /// sim's primitives at once and one of the waits ended without its primitive saying which.
+    /// Such a wait is printed as "perhaps waiting on" and not followed to find a cycle.
+    pub uncertain: bool,
 }
 
 impl fmt::Display for Deadlock {
@@ -130,21 +135,36 @@ impl fmt::Display for Deadlock {
         };
         for task in &self.blocked {
             write!(f, "\n  - {task}")?;
-            if let Some(wait) = self.waits.iter().find(|w| w.task == task.id) {
-                write!(f, "\n      waiting on {}", wait.resource)?;
+            let mut uncertain = false;
+            for wait in self.waits.iter().filter(|w| w.task == task.id) {
+                let verb = if wait.uncertain {
+                    "perhaps waiting on"
+                } else {
+                    "waiting on"
+                };
+                write!(f, "\n      {verb} {}", wait.resource)?;
                 if !wait.holders.is_empty() {
                     let holders: Vec<String> = wait.holders.iter().map(|&h| name(h)).collect();
                     write!(f, ", held by {}", holders.join(", "))?;
                 }
+                uncertain |= wait.uncertain;
+            }
+            if uncertain {
+                write!(
+                    f,
+                    "\n      (one of these waits ended, and its primitive did not say which)"
+                )?;
             }
         }
         if !self.cycle.is_empty() {
             write!(f, "\n  cycle: ")?;
-            for &task in &self.cycle {
+            for (i, &task) in self.cycle.iter().enumerate() {
+                // The wait that leads to the next task of the cycle.
+                let next = self.cycle[(i + 1) % self.cycle.len()];
                 let on = self
                     .waits
                     .iter()
-                    .find(|w| w.task == task)
+                    .find(|w| w.task == task && !w.uncertain && w.holders.contains(&next))
                     .map(|w| w.resource.as_str());
                 write!(f, "{} waits on {} -> ", name(task), on.unwrap_or("?"))?;
             }

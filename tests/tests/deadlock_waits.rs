@@ -1,14 +1,17 @@
 //! Deadlock reports name what each blocked task waits on beyond sim's locks and channels: a
-//! oneshot channel, another task's end (its join handle), a task group, and a third-party
-//! primitive through `sim::sync::WaitTarget`.
+//! oneshot channel (and the task that probably holds its sender), another task's end (its join
+//! handle), a task group, every branch of a `select!`, a third-party primitive through
+//! `sim::sync::WaitTarget`; what a task's waker says when it names no wait; and a futurelock.
 
 use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
+use std::panic::Location;
 use std::rc::Rc;
 
-use sim::sync::{WaitTarget, Waiting, oneshot};
+use sim::sync::{Mutex, WaitTarget, Waiting, mpsc, oneshot};
 use sim::task::TaskGroup;
-use sim::{JoinHandle, Runtime, SimError, TaskId};
+use sim::{Builder, JoinHandle, Runtime, SimError, Strategy, TaskId};
 
 fn deadlock(err: SimError) -> sim::Deadlock {
     match err {
@@ -179,4 +182,170 @@ fn a_dropped_waiting_leaves_no_trace_in_the_report() {
     let text = err.to_string();
     assert!(deadlock(err).waits.is_empty(), "{text}");
     assert!(!text.contains("gone"), "{text}");
+}
+
+/// Where something was created, as reports print it (`file:line:column`).
+type Site = &'static Location<'static>;
+
+/// Runs `future` as the main task of a run (seed 7, FIFO, so every choice is the first);
+/// returns the failure and where the main task was "spawned" (this call).
+#[track_caller]
+fn run_fifo<F: Future>(future: F) -> (SimError, Site) {
+    let site = Location::caller();
+    let mut rt = Builder::new().seed(7).strategy(Strategy::Fifo).build();
+    match rt.block_on(future) {
+        Ok(_) => panic!("the run was expected to deadlock"),
+        Err(err) => (err, site),
+    }
+}
+
+/// Spawns a named task; returns its handle and its spawn site.
+#[track_caller]
+fn spawn_named<F>(name: &str, future: F) -> (JoinHandle<F::Output>, Site)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let site = Location::caller();
+    (sim::task::Builder::new().name(name).spawn(future), site)
+}
+
+/// A mutex and its creation site.
+#[track_caller]
+fn mutex<T>(value: T) -> (Mutex<T>, Site) {
+    (Mutex::new(value), Location::caller())
+}
+
+/// A bounded mpsc channel (of capacity 1) and its creation site.
+#[track_caller]
+fn mpsc_channel<T>() -> (mpsc::Sender<T>, mpsc::Receiver<T>, Site) {
+    let (tx, rx) = mpsc::channel(1);
+    (tx, rx, Location::caller())
+}
+
+/// The report's lines after its first (which gives the step, time and seed); checks that one
+/// ends with the number of blocked tasks.
+fn lines_after_header(err: &SimError, blocked: usize) -> Vec<String> {
+    let text = err.to_string();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("deadlock at step "), "{text}");
+    assert!(
+        header.ends_with(&format!(
+            ": no task can run and no timer is pending; {blocked} blocked task(s):"
+        )),
+        "{text}"
+    );
+    lines.map(str::to_string).collect()
+}
+
+#[test]
+fn a_task_blocked_in_select_names_the_wait_of_every_pending_branch() {
+    let sites: Rc<RefCell<Vec<Site>>> = Rc::default();
+    let (err, main) = {
+        let sites = Rc::clone(&sites);
+        run_fifo(async move {
+            let (lock, lock_site) = mutex(());
+            let lock = Rc::new(lock);
+            let held = Rc::clone(&lock);
+            let (holder, holder_site) = spawn_named("holder", async move {
+                let _guard = held.lock().await;
+                let _waiting = Waiting::new(Rc::new(Named("the end of the test")));
+                std::future::pending::<()>().await
+            });
+            let (mut other, other_site) = spawn_named("other", async {
+                let _waiting = Waiting::new(Rc::new(Named("the end of the test")));
+                std::future::pending::<()>().await
+            });
+            let (tx, mut rx, channel_site) = mpsc_channel::<u8>();
+            sites
+                .borrow_mut()
+                .extend([lock_site, holder_site, other_site, channel_site]);
+            sim::task::yield_now().await; // the holder takes the lock
+            sim::select! {
+                _guard = lock.lock() => {},
+                _ = rx.recv() => {},
+                _ = &mut other => {},
+            }
+            drop((tx, holder));
+        })
+    };
+    let [lock, holder, other, channel] = sites.borrow()[..] else {
+        panic!("four sites")
+    };
+    assert_eq!(
+        lines_after_header(&err, 3),
+        [
+            format!("  - #0 \"main\" (spawned at {main})"),
+            format!("      waiting on Mutex created at {lock}, held by #1 \"holder\""),
+            format!("      waiting on mpsc channel (recv: empty) created at {channel}"),
+            format!(
+                "      waiting on the end of task #2 \"other\" (spawned at {other}), held by #2 \"other\""
+            ),
+            format!("  - #1 \"holder\" (spawned at {holder})"),
+            "      waiting on the end of the test".to_string(),
+            format!("  - #2 \"other\" (spawned at {other})"),
+            "      waiting on the end of the test".to_string(),
+        ]
+    );
+    let d = deadlock(err);
+    assert_eq!(d.waits.iter().filter(|w| w.task.as_u64() == 0).count(), 3);
+}
+
+#[test]
+fn waits_a_primitive_ended_without_saying_which_are_reported_as_uncertain() {
+    // `join!` waits on two mutexes at once; when one is granted, its primitive says only that
+    // the task stopped waiting on *something*: both waits are then reported as uncertain, not
+    // dropped, and not listed as certain.
+    let sites: Rc<RefCell<Vec<Site>>> = Rc::default();
+    let (err, _) = {
+        let sites = Rc::clone(&sites);
+        run_fifo(async move {
+            let (first, first_site) = mutex(());
+            let (second, second_site) = mutex(());
+            let (first, second) = (Rc::new(first), Rc::new(second));
+            sites.borrow_mut().extend([first_site, second_site]);
+            let f = Rc::clone(&first);
+            let (h1, _) = spawn_named("h1", async move {
+                let _guard = f.lock().await;
+                let _waiting = Waiting::new(Rc::new(Named("the end of the test")));
+                std::future::pending::<()>().await
+            });
+            let s = Rc::clone(&second);
+            let (h2, _) = spawn_named("h2", async move {
+                let _guard = s.lock().await;
+                sim::task::yield_now().await;
+                sim::task::yield_now().await;
+            });
+            let (t, _) = spawn_named("t", async move {
+                let _both = futures::join!(first.lock(), second.lock());
+            });
+            t.await.unwrap();
+            drop((h1, h2));
+        })
+    };
+    let [first, second] = sites.borrow()[..] else {
+        panic!("two sites")
+    };
+    let lines = lines_after_header(&err, 3);
+    let t = lines
+        .iter()
+        .position(|l| l.starts_with("  - #3 \"t\""))
+        .expect("t is blocked");
+    assert_eq!(
+        lines[t + 1..],
+        [
+            format!("      perhaps waiting on Mutex created at {first}, held by #1 \"h1\""),
+            format!("      perhaps waiting on Mutex created at {second}, held by #3 \"t\""),
+            "      (one of these waits ended, and its primitive did not say which)".to_string(),
+        ]
+    );
+    let d = deadlock(err);
+    let t_waits: Vec<bool> = d
+        .waits
+        .iter()
+        .filter(|w| w.task.as_u64() == 3)
+        .map(|w| w.uncertain)
+        .collect();
+    assert_eq!(t_waits, [true, true]);
 }
