@@ -101,6 +101,8 @@ pub struct Deadlock {
     /// A cycle of tasks each waiting on something the next one holds (a lock-order
     /// deadlock), in order from its lowest task id; empty if there is none.
     pub cycle: Vec<TaskId>,
+    /// For each blocked task that names no wait, who holds its waker, in task order.
+    pub wakers: Vec<(TaskId, WakerHeld)>,
 }
 
 /// What a blocked task waits on.
@@ -117,6 +119,52 @@ pub struct BlockedOn {
     /// sim's primitives at once and one of the waits ended without its primitive saying which.
     /// Such a wait is printed as "perhaps waiting on" and not followed to find a cycle.
     pub uncertain: bool,
+}
+
+/// Who holds the waker of a blocked task that names no wait (see [`Deadlock::wakers`]).
+///
+/// A task's waker is what wakes it: whatever the task waits on keeps a clone of it, and each of
+/// sim's primitives that does also names the wait. So when a task names nothing it waits on,
+/// counting who else holds its waker still tells something.
+///
+/// ```
+/// use sim::{SimError, WakerHeld};
+///
+/// let err = sim::Runtime::new(0)
+///     .block_on(std::future::poll_fn(|_| std::task::Poll::<()>::Pending))
+///     .unwrap_err();
+/// let SimError::Deadlock(deadlock) = &err else { panic!("{err}") };
+/// assert_eq!(deadlock.wakers[0].1, WakerHeld::Nowhere);
+/// assert!(err.to_string().contains("nothing holds its waker"), "{err}");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WakerHeld {
+    /// Something holds the waker, but nothing of sim's says it waits there: most likely a
+    /// timer or I/O of another runtime (a `tokio::time::sleep`), or a primitive of another
+    /// crate that does not name itself with [`Waiting`](crate::sync::Waiting). A combinator of
+    /// another crate that gives its futures a waker of its own (`FuturesUnordered`) holds the
+    /// task's waker too, so the task lands here whatever its futures wait on.
+    Outside,
+    /// Nothing holds the waker, so nothing can wake the task: a future returned `Pending`
+    /// without keeping its waker (or waking it).
+    Nowhere,
+}
+
+impl fmt::Display for WakerHeld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WakerHeld::Outside => {
+                "waiting on something that holds its waker but is not part of the simulation \
+                 (a timer or I/O of another runtime?): use sim::time and sim::sync, or have it \
+                 name itself with sim::sync::Waiting"
+            }
+            WakerHeld::Nowhere => {
+                "nothing holds its waker: it can never be woken (a future returned Pending \
+                 without keeping its waker)"
+            }
+        })
+    }
 }
 
 impl fmt::Display for Deadlock {
@@ -148,6 +196,9 @@ impl fmt::Display for Deadlock {
                     write!(f, ", held by {}", holders.join(", "))?;
                 }
                 uncertain |= wait.uncertain;
+            }
+            if let Some((_, held)) = self.wakers.iter().find(|(t, _)| *t == task.id) {
+                write!(f, "\n      {held}")?;
             }
             if uncertain {
                 write!(

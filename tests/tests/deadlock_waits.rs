@@ -7,11 +7,13 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use sim::sync::{Mutex, WaitTarget, Waiting, mpsc, oneshot};
 use sim::task::TaskGroup;
-use sim::{Builder, JoinHandle, Runtime, SimError, Strategy, TaskId};
+use sim::{Builder, JoinHandle, Runtime, SimError, Strategy, TaskId, WakerHeld};
 
 fn deadlock(err: SimError) -> sim::Deadlock {
     match err {
@@ -348,4 +350,55 @@ fn waits_a_primitive_ended_without_saying_which_are_reported_as_uncertain() {
         .map(|w| w.uncertain)
         .collect();
     assert_eq!(t_waits, [true, true]);
+}
+
+/// Another runtime's timer, as far as sim can tell: it keeps the waker of whoever polls it,
+/// somewhere sim does not know about, and never fires.
+struct ForeignTimer(Rc<RefCell<Vec<Waker>>>);
+
+impl Future for ForeignTimer {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.borrow_mut().push(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_task_with_no_named_wait_is_described_by_who_holds_its_waker() {
+    let other_runtime: Rc<RefCell<Vec<Waker>>> = Rc::default();
+    let sites: Rc<RefCell<Vec<Site>>> = Rc::default();
+    let (err, main) = {
+        let (timers, sites) = (Rc::clone(&other_runtime), Rc::clone(&sites));
+        run_fifo(async move {
+            let (foreign, foreign_site) = spawn_named("foreign", ForeignTimer(timers));
+            // Returns Pending without keeping its waker: nothing can ever wake it.
+            let (lost, lost_site) =
+                spawn_named("lost", std::future::poll_fn(|_| Poll::<()>::Pending));
+            sites.borrow_mut().extend([foreign_site, lost_site]);
+            foreign.await.unwrap();
+            lost.await.unwrap();
+        })
+    };
+    let [foreign, lost] = sites.borrow()[..] else {
+        panic!("two sites")
+    };
+    assert_eq!(
+        lines_after_header(&err, 3),
+        [
+            format!("  - #0 \"main\" (spawned at {main})"),
+            format!(
+                "      waiting on the end of task #1 \"foreign\" (spawned at {foreign}), held by #1 \"foreign\""
+            ),
+            format!("  - #1 \"foreign\" (spawned at {foreign})"),
+            "      waiting on something that holds its waker but is not part of the simulation (a timer or I/O of another runtime?): use sim::time and sim::sync, or have it name itself with sim::sync::Waiting".to_string(),
+            format!("  - #2 \"lost\" (spawned at {lost})"),
+            "      nothing holds its waker: it can never be woken (a future returned Pending without keeping its waker)".to_string(),
+        ]
+    );
+    let d = deadlock(err);
+    let wakers: Vec<(u64, WakerHeld)> = d.wakers.iter().map(|&(t, w)| (t.as_u64(), w)).collect();
+    assert_eq!(wakers, [(1, WakerHeld::Outside), (2, WakerHeld::Nowhere)]);
+    assert_eq!(other_runtime.borrow().len(), 1);
 }

@@ -6,7 +6,7 @@ use std::collections::btree_map::Entry;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::error::{BlockedOn, Deadlock, SimError};
+use crate::error::{BlockedOn, Deadlock, SimError, WakerHeld};
 use crate::record::{RunPoint, TaskId, TaskInfo};
 
 use super::Core;
@@ -63,6 +63,8 @@ pub(crate) struct Stuck {
     /// Each blocked task's waits, in task order and, for one task, in the order it began
     /// them; with whether sim cannot tell if the wait is still on (see [`TaskWaits`]).
     waits: Vec<(TaskId, Rc<dyn WaitTarget>, bool)>,
+    /// Who holds the waker of each blocked task that names no wait.
+    wakers: Vec<(TaskId, WakerHeld)>,
 }
 
 impl Stuck {
@@ -83,6 +85,7 @@ impl Stuck {
             blocked: self.blocked,
             waits,
             cycle,
+            wakers: self.wakers,
         })
     }
 }
@@ -353,7 +356,9 @@ impl State {
             joins.entry(waiter).or_default().push(target);
         }
         let mut waits = Vec::new();
+        let mut unnamed = Vec::new();
         for task in &blocked {
+            let before = waits.len();
             if let Some(registered) = self.waits.get(&task.id) {
                 for (target, uncertain) in registered.report() {
                     waits.push((task.id, target, uncertain));
@@ -362,11 +367,33 @@ impl State {
             for target in joins.remove(&task.id).unwrap_or_default() {
                 waits.push((task.id, target, false));
             }
+            if waits.len() == before {
+                unnamed.push(task.id);
+            }
         }
+        // A task that names no wait: what its waker says. Every one of sim's primitives that
+        // keeps a waiter's waker also names the wait (and a join handle is found above), so
+        // a waker held anyway is held by something sim does not know.
+        let holders: BTreeMap<TaskId, usize> = if unnamed.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.tasks.waker_holders().into_iter().collect()
+        };
+        let wakers = unnamed
+            .into_iter()
+            .filter_map(|task| {
+                let held = match holders.get(&task)? {
+                    0 => WakerHeld::Nowhere,
+                    _ => WakerHeld::Outside,
+                };
+                Some((task, held))
+            })
+            .collect();
         Stuck {
             at: self.at(),
             blocked,
             waits,
+            wakers,
         }
     }
 }
