@@ -99,10 +99,46 @@ pub struct Deadlock {
     /// once (the branches of a `select!`) has an entry for each, in the order it began waiting.
     pub waits: Vec<BlockedOn>,
     /// A cycle of tasks each waiting on something the next one holds (a lock-order
-    /// deadlock), in order from its lowest task id; empty if there is none.
+    /// deadlock), in order from its lowest task id; empty if there is none. A task waiting on
+    /// something it holds itself is a futurelock (see [`Deadlock::futurelocks`]), not a cycle.
     pub cycle: Vec<TaskId>,
     /// For each blocked task that names no wait, who holds its waker, in task order.
     pub wakers: Vec<(TaskId, WakerHeld)>,
+}
+
+impl Deadlock {
+    /// The waits whose task holds what it waits on: futurelocks (Oxide's RFD 609 names them).
+    /// The task owns the guard or permit it waits for, most often in a future it keeps but no
+    /// longer polls (one passed to `select!` as `&mut fut`), so it can never have it.
+    ///
+    /// ```
+    /// use sim::sync::Mutex;
+    /// use sim::time::{Duration, sleep};
+    ///
+    /// let err = sim::Runtime::new(0)
+    ///     .block_on(async {
+    ///         let lock = Mutex::new(());
+    ///         let mut holds_the_lock = Box::pin(async {
+    ///             let _guard = lock.lock().await;
+    ///             std::future::pending::<()>().await
+    ///         });
+    ///         sim::select! {
+    ///             () = &mut holds_the_lock => {},
+    ///             () = sleep(Duration::from_millis(10)) => {},
+    ///         }
+    ///         let _guard = lock.lock().await; // held by `holds_the_lock`, never polled again
+    ///     })
+    ///     .unwrap_err();
+    /// let sim::SimError::Deadlock(deadlock) = &err else { panic!("{err}") };
+    /// let futurelocked: Vec<u64> = deadlock.futurelocks().map(|w| w.task.as_u64()).collect();
+    /// assert_eq!(futurelocked, [0]);
+    /// assert!(err.to_string().contains("futurelock: #0 \"main\" waits on Mutex"), "{err}");
+    /// ```
+    pub fn futurelocks(&self) -> impl Iterator<Item = &BlockedOn> {
+        self.waits
+            .iter()
+            .filter(|w| !w.uncertain && w.holders.contains(&w.task))
+    }
 }
 
 /// What a blocked task waits on.
@@ -206,6 +242,25 @@ impl fmt::Display for Deadlock {
                     "\n      (one of these waits ended, and its primitive did not say which)"
                 )?;
             }
+        }
+        let mut futurelocks = self.futurelocks().peekable();
+        let any_futurelock = futurelocks.peek().is_some();
+        for wait in futurelocks {
+            let task = name(wait.task);
+            write!(
+                f,
+                "\n  futurelock: {task} waits on {}, held by a future {task} itself owns but is \
+                 not polling",
+                wait.resource
+            )?;
+        }
+        if any_futurelock {
+            write!(
+                f,
+                "\n    (it holds what it waits for: in a future it keeps but no longer polls, say \
+                 one passed to select! as `&mut fut`, or in a guard kept across this wait; drop \
+                 that future or guard, or poll the future to completion, before waiting)"
+            )?;
         }
         if !self.cycle.is_empty() {
             write!(f, "\n  cycle: ")?;

@@ -11,8 +11,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use sim::sync::{Mutex, WaitTarget, Waiting, mpsc, oneshot};
+use sim::sync::{Mutex, Semaphore, WaitTarget, Waiting, mpsc, oneshot};
 use sim::task::TaskGroup;
+use sim::time::{Duration, sleep};
 use sim::{Builder, JoinHandle, Runtime, SimError, Strategy, TaskId, WakerHeld};
 
 fn deadlock(err: SimError) -> sim::Deadlock {
@@ -350,6 +351,10 @@ fn waits_a_primitive_ended_without_saying_which_are_reported_as_uncertain() {
         .map(|w| w.uncertain)
         .collect();
     assert_eq!(t_waits, [true, true]);
+    assert!(
+        d.futurelocks().next().is_none(),
+        "an uncertain wait is not a futurelock"
+    );
 }
 
 /// Another runtime's timer, as far as sim can tell: it keeps the waker of whoever polls it,
@@ -401,4 +406,69 @@ fn a_task_with_no_named_wait_is_described_by_who_holds_its_waker() {
     let wakers: Vec<(u64, WakerHeld)> = d.wakers.iter().map(|&(t, w)| (t.as_u64(), w)).collect();
     assert_eq!(wakers, [(1, WakerHeld::Outside), (2, WakerHeld::Nowhere)]);
     assert_eq!(other_runtime.borrow().len(), 1);
+}
+
+#[test]
+fn a_task_waiting_on_a_lock_held_by_a_future_it_no_longer_polls_is_a_futurelock() {
+    let lock_site: Rc<RefCell<Option<Site>>> = Rc::default();
+    let (err, main) = {
+        let lock_site = Rc::clone(&lock_site);
+        run_fifo(async move {
+            let (lock, site) = mutex(());
+            *lock_site.borrow_mut() = Some(site);
+            let mut holds_the_lock = Box::pin(async {
+                let _guard = lock.lock().await;
+                std::future::pending::<()>().await
+            });
+            sim::select! {
+                () = &mut holds_the_lock => {},
+                () = sleep(Duration::from_millis(10)) => {},
+            }
+            // `holds_the_lock` is kept but no longer polled: it never lets the lock go.
+            let _guard = lock.lock().await;
+        })
+    };
+    let lock = lock_site.borrow().unwrap();
+    assert_eq!(
+        lines_after_header(&err, 1),
+        [
+            format!("  - #0 \"main\" (spawned at {main})"),
+            format!("      waiting on Mutex created at {lock}, held by #0 \"main\""),
+            format!(
+                "  futurelock: #0 \"main\" waits on Mutex created at {lock}, held by a future #0 \"main\" itself owns but is not polling"
+            ),
+            "    (it holds what it waits for: in a future it keeps but no longer polls, say one passed to select! as `&mut fut`, or in a guard kept across this wait; drop that future or guard, or poll the future to completion, before waiting)".to_string(),
+        ]
+    );
+    let d = deadlock(err);
+    let futurelocks: Vec<u64> = d.futurelocks().map(|w| w.task.as_u64()).collect();
+    assert_eq!(futurelocks, [0]);
+    assert!(d.cycle.is_empty(), "a futurelock is not a cycle of tasks");
+}
+
+#[test]
+fn a_permit_kept_in_a_future_no_longer_polled_is_a_futurelock_too() {
+    let (err, _) = run_fifo(async {
+        let semaphore = Semaphore::new(1);
+        let mut holds_a_permit = Box::pin(async {
+            let _permit = semaphore.acquire().await;
+            std::future::pending::<()>().await
+        });
+        sim::select! {
+            () = &mut holds_a_permit => {},
+            () = sleep(Duration::from_millis(10)) => {},
+        }
+        let _permit = semaphore.acquire().await;
+    });
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "  futurelock: #0 \"main\" waits on Semaphore created at tests/tests/deadlock_waits.rs:"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(", held by a future #0 \"main\" itself owns but is not polling\n"),
+        "{text}"
+    );
 }

@@ -398,8 +398,8 @@ impl State {
     }
 }
 
-/// The first cycle (from the lowest task id) in the graph "task waits on a resource held by",
-/// following the waits sim is sure of.
+/// The first cycle of two tasks or more (from the lowest task id) in the graph "task waits on a
+/// resource held by", following the waits sim is sure of.
 fn find_cycle(waits: &[BlockedOn]) -> Vec<TaskId> {
     let next = |task: TaskId| -> Vec<TaskId> {
         let mut holders: Vec<TaskId> = Vec::new();
@@ -421,7 +421,8 @@ fn find_cycle(waits: &[BlockedOn]) -> Vec<TaskId> {
         let mut stack = vec![next(start)];
         while let Some(options) = stack.last_mut() {
             match options.pop() {
-                Some(task) if task == start => return path,
+                // A task holding what it waits on is a futurelock, reported apart.
+                Some(task) if task == start && path.len() > 1 => return path,
                 Some(task) if !path.contains(&task) && task > start => {
                     path.push(task);
                     stack.push(next(task));
