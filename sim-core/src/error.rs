@@ -102,6 +102,9 @@ pub struct Deadlock {
     /// deadlock), in order from its lowest task id; empty if there is none. A task waiting on
     /// something it holds itself is a futurelock (see [`Deadlock::futurelocks`]), not a cycle.
     pub cycle: Vec<TaskId>,
+    /// When [`cycle`](Deadlock::cycle) is empty: a cycle that needs at least one of the
+    /// [`probable_holders`](BlockedOn::probable_holders) to close, so only a probable one.
+    pub probable_cycle: Vec<TaskId>,
     /// For each blocked task that names no wait, who holds its waker, in task order.
     pub wakers: Vec<(TaskId, WakerHeld)>,
 }
@@ -151,6 +154,12 @@ pub struct BlockedOn {
     pub resource: String,
     /// The tasks holding it (for locks and semaphores), in id order.
     pub holders: Vec<TaskId>,
+    /// Tasks that probably hold it, by sim's best guess where it cannot know (for a oneshot
+    /// channel, the task that created it: see [`WaitTarget::probable_holders`]), in id
+    /// order. Never the waiting task itself, nor a task in `holders`, nor one that is done.
+    ///
+    /// [`WaitTarget::probable_holders`]: crate::sync::WaitTarget::probable_holders
+    pub probable_holders: Vec<TaskId>,
     /// Whether sim cannot tell if the task still waits on it: the task waited on several of
     /// sim's primitives at once and one of the waits ended without its primitive saying which.
     /// Such a wait is printed as "perhaps waiting on" and not followed to find a cycle.
@@ -227,9 +236,15 @@ impl fmt::Display for Deadlock {
                     "waiting on"
                 };
                 write!(f, "\n      {verb} {}", wait.resource)?;
+                let names = |tasks: &[TaskId]| -> String {
+                    let names: Vec<String> = tasks.iter().map(|&t| name(t)).collect();
+                    names.join(", ")
+                };
                 if !wait.holders.is_empty() {
-                    let holders: Vec<String> = wait.holders.iter().map(|&h| name(h)).collect();
-                    write!(f, ", held by {}", holders.join(", "))?;
+                    write!(f, ", held by {}", names(&wait.holders))?;
+                }
+                if !wait.probable_holders.is_empty() {
+                    write!(f, ", probably held by {}", names(&wait.probable_holders))?;
                 }
                 uncertain |= wait.uncertain;
             }
@@ -262,19 +277,34 @@ impl fmt::Display for Deadlock {
                  that future or guard, or poll the future to completion, before waiting)"
             )?;
         }
-        if !self.cycle.is_empty() {
-            write!(f, "\n  cycle: ")?;
-            for (i, &task) in self.cycle.iter().enumerate() {
+        let (cycle, heading) = if self.cycle.is_empty() {
+            (
+                &self.probable_cycle,
+                "probable cycle (it follows a guessed holder)",
+            )
+        } else {
+            (&self.cycle, "cycle")
+        };
+        if !cycle.is_empty() {
+            write!(f, "\n  {heading}: ")?;
+            for (i, &task) in cycle.iter().enumerate() {
                 // The wait that leads to the next task of the cycle.
-                let next = self.cycle[(i + 1) % self.cycle.len()];
+                let next = cycle[(i + 1) % cycle.len()];
                 let on = self
                     .waits
                     .iter()
-                    .find(|w| w.task == task && !w.uncertain && w.holders.contains(&next))
+                    .filter(|w| w.task == task && !w.uncertain)
+                    .find(|w| w.holders.contains(&next))
+                    .or_else(|| {
+                        self.waits
+                            .iter()
+                            .filter(|w| w.task == task && !w.uncertain)
+                            .find(|w| w.probable_holders.contains(&next))
+                    })
                     .map(|w| w.resource.as_str());
                 write!(f, "{} waits on {} -> ", name(task), on.unwrap_or("?"))?;
             }
-            write!(f, "{}", name(self.cycle[0]))?;
+            write!(f, "{}", name(cycle[0]))?;
         }
         Ok(())
     }

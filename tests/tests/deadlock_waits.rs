@@ -4,6 +4,7 @@
 //! `sim::sync::WaitTarget`; what a task's waker says when it names no wait; and a futurelock.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -223,6 +224,13 @@ fn mutex<T>(value: T) -> (Mutex<T>, Site) {
 #[track_caller]
 fn mpsc_channel<T>() -> (mpsc::Sender<T>, mpsc::Receiver<T>, Site) {
     let (tx, rx) = mpsc::channel(1);
+    (tx, rx, Location::caller())
+}
+
+/// A oneshot channel and its creation site.
+#[track_caller]
+fn oneshot_channel<T>() -> (oneshot::Sender<T>, oneshot::Receiver<T>, Site) {
+    let (tx, rx) = oneshot::channel();
     (tx, rx, Location::caller())
 }
 
@@ -471,4 +479,152 @@ fn a_permit_kept_in_a_future_no_longer_polled_is_a_futurelock_too() {
         text.contains(", held by a future #0 \"main\" itself owns but is not polling\n"),
         "{text}"
     );
+}
+
+/// A single-flight cache: the first caller of a key (the leader) loads it, and meanwhile
+/// leaves the receiving end of a oneshot channel for the next caller (a follower), to whom it
+/// sends the value once loaded.
+#[derive(Default)]
+struct SingleFlight {
+    loading: RefCell<HashMap<&'static str, oneshot::Receiver<u32>>>,
+    loaded: RefCell<HashMap<&'static str, u32>>,
+    /// Where the flights' channels are created, for the test's expectations.
+    channel_site: RefCell<Option<Site>>,
+}
+
+impl SingleFlight {
+    async fn get(&self, key: &'static str, db: &Mutex<u32>) -> u32 {
+        if let Some(&value) = self.loaded.borrow().get(key) {
+            return value;
+        }
+        let flight = self.loading.borrow_mut().remove(key);
+        if let Some(flight) = flight {
+            return flight.await.expect("the leader sends the value");
+        }
+        let (tx, rx, site) = oneshot_channel();
+        *self.channel_site.borrow_mut() = Some(site);
+        self.loading.borrow_mut().insert(key, rx);
+        sim::task::yield_now().await; // the load is under way...
+        let value = *db.lock().await; // ...and needs the database
+        self.loaded.borrow_mut().insert(key, value);
+        let _ = tx.send(value);
+        value
+    }
+}
+
+#[test]
+fn a_single_flight_follower_names_the_oneshot_and_the_leader_that_holds_its_sender() {
+    let sites: Rc<RefCell<Vec<Site>>> = Rc::default();
+    let cache = Rc::new(SingleFlight::default());
+    let (err, main) = {
+        let (sites, cache) = (Rc::clone(&sites), Rc::clone(&cache));
+        run_fifo(async move {
+            let (db, db_site) = mutex(42);
+            let db = Rc::new(db);
+            let (c, d) = (Rc::clone(&cache), Rc::clone(&db));
+            let (leader, leader_site) = spawn_named("leader", async move {
+                c.get("k", &d).await;
+            });
+            let (c, d) = (Rc::clone(&cache), Rc::clone(&db));
+            let (follower, follower_site) = spawn_named("follower", async move {
+                // Holds the database while it asks the cache: the leader's load needs it.
+                let _db = d.lock().await;
+                c.get("k", &d).await;
+            });
+            sites
+                .borrow_mut()
+                .extend([db_site, leader_site, follower_site]);
+            leader.await.unwrap();
+            follower.await.unwrap();
+        })
+    };
+    let [db, leader, follower] = sites.borrow()[..] else {
+        panic!("three sites")
+    };
+    let channel = cache.channel_site.borrow().unwrap();
+    assert_eq!(
+        lines_after_header(&err, 3),
+        [
+            format!("  - #0 \"main\" (spawned at {main})"),
+            format!(
+                "      waiting on the end of task #1 \"leader\" (spawned at {leader}), held by #1 \"leader\""
+            ),
+            format!("  - #1 \"leader\" (spawned at {leader})"),
+            format!("      waiting on Mutex created at {db}, held by #2 \"follower\""),
+            format!("  - #2 \"follower\" (spawned at {follower})"),
+            format!(
+                "      waiting on oneshot channel created at {channel}, probably held by #1 \"leader\""
+            ),
+            format!(
+                "  probable cycle (it follows a guessed holder): #1 \"leader\" waits on Mutex created at {db} -> #2 \"follower\" waits on oneshot channel created at {channel} -> #1 \"leader\""
+            ),
+        ]
+    );
+    let d = deadlock(err);
+    let ids = |tasks: &[TaskId]| tasks.iter().map(|t| t.as_u64()).collect::<Vec<_>>();
+    assert!(d.cycle.is_empty(), "no cycle is certain");
+    assert_eq!(ids(&d.probable_cycle), [1, 2]);
+    let wait = d.waits.iter().find(|w| w.task.as_u64() == 2).unwrap();
+    assert!(wait.holders.is_empty(), "a guess is not a holder");
+    assert_eq!(ids(&wait.probable_holders), [1]);
+}
+
+#[test]
+fn a_oneshot_whose_sender_its_own_waiter_created_names_no_holder() {
+    // A request with a reply channel: the client makes the channel and hands the sender to a
+    // server, which sim cannot see; it must not guess that the client holds it.
+    let (err, _) = run_fifo(async {
+        let (requests, mut inbox) = mpsc::unbounded_channel::<oneshot::Sender<u32>>();
+        let server = sim::spawn(async move {
+            let _reply = inbox.recv().await.unwrap();
+            let _waiting = Waiting::new(Rc::new(Named("the end of the test")));
+            std::future::pending::<()>().await
+        });
+        let (reply, rx) = oneshot::channel();
+        assert!(requests.try_send(reply).is_ok());
+        let answer = rx.await;
+        drop((server, requests));
+        answer
+    });
+    let text = err.to_string();
+    assert!(!text.contains("probably"), "{text}");
+    let d = deadlock(err);
+    let main_wait = d.waits.iter().find(|w| w.task.as_u64() == 0).unwrap();
+    assert!(
+        main_wait
+            .resource
+            .starts_with("oneshot channel created at tests/tests/deadlock_waits.rs:"),
+        "{text}"
+    );
+    assert!(main_wait.holders.is_empty(), "{text}");
+    assert!(main_wait.probable_holders.is_empty(), "{text}");
+}
+
+#[test]
+fn a_oneshot_whose_creator_has_finished_names_no_probable_holder() {
+    // The creator hands the receiver to one task and the sender to another, then ends: sim
+    // guesses nothing (the creator holds nothing any more) rather than a wrong holder.
+    let (err, _) = run_fifo(async {
+        let creator = sim::spawn(async {
+            let (tx, rx) = oneshot::channel::<u8>();
+            let waiter = sim::spawn(async move { rx.await.ok() });
+            let keeper = sim::spawn(async move {
+                let _tx = tx;
+                let _waiting = Waiting::new(Rc::new(Named("the end of the test")));
+                std::future::pending::<()>().await
+            });
+            (waiter, keeper)
+        });
+        let (waiter, _keeper) = creator.await.unwrap();
+        waiter.await.unwrap()
+    });
+    let text = err.to_string();
+    let d = deadlock(err);
+    let waiter = d
+        .waits
+        .iter()
+        .find(|w| w.resource.starts_with("oneshot channel"))
+        .expect(&text);
+    assert!(waiter.probable_holders.is_empty(), "{text}");
+    assert!(!text.contains("probably"), "{text}");
 }

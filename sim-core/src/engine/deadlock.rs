@@ -53,6 +53,47 @@ pub trait WaitTarget: fmt::Display {
     fn holders(&self) -> Vec<TaskId> {
         Vec::new()
     }
+
+    /// Tasks that probably hold the target, when sim cannot know who does: a guess, which the
+    /// report prints as one ("probably held by") and follows only to find a
+    /// [`probable_cycle`](crate::Deadlock::probable_cycle). The waiting task itself, tasks
+    /// already among the [`holders`](WaitTarget::holders) and tasks no longer running are left
+    /// out. None by default; a oneshot channel's receiver names the task that created the
+    /// channel (see [`sync::oneshot`](crate::sync::oneshot)).
+    ///
+    /// ```
+    /// use std::fmt;
+    /// use std::rc::Rc;
+    /// use sim::sync::{WaitTarget, Waiting};
+    /// use sim::TaskId;
+    ///
+    /// /// A promise, which the task that made it will probably keep.
+    /// struct Promise(TaskId);
+    ///
+    /// impl fmt::Display for Promise {
+    ///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    ///         f.write_str("a promise")
+    ///     }
+    /// }
+    ///
+    /// impl WaitTarget for Promise {
+    ///     fn probable_holders(&self) -> Vec<TaskId> {
+    ///         vec![self.0]
+    ///     }
+    /// }
+    ///
+    /// let err = sim::Runtime::new(0)
+    ///     .block_on(async {
+    ///         let maker = sim::spawn(std::future::pending::<()>());
+    ///         let _waiting = Waiting::new(Rc::new(Promise(maker.id())));
+    ///         std::future::pending::<()>().await
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("waiting on a promise, probably held by #1"), "{err}");
+    /// ```
+    fn probable_holders(&self) -> Vec<TaskId> {
+        Vec::new()
+    }
 }
 
 /// A deadlock found under the state's borrow, to be described once it is released (so a
@@ -69,22 +110,40 @@ pub(crate) struct Stuck {
 
 impl Stuck {
     pub(crate) fn into_error(self) -> SimError {
+        let running = |task: &TaskId| self.blocked.iter().any(|t| t.id == *task);
         let waits: Vec<BlockedOn> = self
             .waits
             .iter()
-            .map(|(task, target, uncertain)| BlockedOn {
-                task: *task,
-                resource: target.to_string(),
-                holders: target.holders(),
-                uncertain: *uncertain,
+            .map(|(task, target, uncertain)| {
+                let holders = target.holders();
+                let mut probable_holders: Vec<TaskId> = target
+                    .probable_holders()
+                    .into_iter()
+                    .filter(|t| t != task && !holders.contains(t) && running(t))
+                    .collect();
+                probable_holders.sort_unstable();
+                probable_holders.dedup();
+                BlockedOn {
+                    task: *task,
+                    resource: target.to_string(),
+                    holders,
+                    probable_holders,
+                    uncertain: *uncertain,
+                }
             })
             .collect();
-        let cycle = find_cycle(&waits);
+        let cycle = find_cycle(&waits, false);
+        let probable_cycle = if cycle.is_empty() {
+            find_cycle(&waits, true)
+        } else {
+            Vec::new()
+        };
         SimError::Deadlock(Deadlock {
             at: self.at,
             blocked: self.blocked,
             waits,
             cycle,
+            probable_cycle,
             wakers: self.wakers,
         })
     }
@@ -399,12 +458,18 @@ impl State {
 }
 
 /// The first cycle of two tasks or more (from the lowest task id) in the graph "task waits on a
-/// resource held by", following the waits sim is sure of.
-fn find_cycle(waits: &[BlockedOn]) -> Vec<TaskId> {
+/// resource held by", following the waits sim is sure of and their holders (and, if
+/// `probable`, their probable holders too).
+fn find_cycle(waits: &[BlockedOn], probable: bool) -> Vec<TaskId> {
     let next = |task: TaskId| -> Vec<TaskId> {
         let mut holders: Vec<TaskId> = Vec::new();
         for w in waits.iter().filter(|w| w.task == task && !w.uncertain) {
-            for &holder in &w.holders {
+            let guessed = if probable {
+                &w.probable_holders[..]
+            } else {
+                &[]
+            };
+            for &holder in w.holders.iter().chain(guessed) {
                 if !holders.contains(&holder) {
                     holders.push(holder);
                 }
