@@ -102,14 +102,54 @@ pub struct Deadlock {
     /// deadlock), in order from its lowest task id; empty if there is none. A task waiting on
     /// something it holds itself is a futurelock (see [`Deadlock::futurelocks`]), not a cycle.
     pub cycle: Vec<TaskId>,
-    /// When [`cycle`](Deadlock::cycle) is empty: a cycle that needs at least one of the
-    /// [`probable_holders`](BlockedOn::probable_holders) to close, so only a probable one.
-    pub probable_cycle: Vec<TaskId>,
-    /// For each blocked task that names no wait, who holds its waker, in task order.
-    pub wakers: Vec<(TaskId, WakerHeld)>,
+    /// See [`Deadlock::wakers`]; a boxed slice keeps `SimError` small.
+    pub(crate) wakers: Box<[(TaskId, WakerHeld)]>,
 }
 
 impl Deadlock {
+    /// For each blocked task that names no wait, who holds its waker, in task order.
+    ///
+    /// ```
+    /// use sim::WakerHeld;
+    ///
+    /// let err = sim::Runtime::new(0)
+    ///     .block_on(std::future::pending::<()>())
+    ///     .unwrap_err();
+    /// let sim::SimError::Deadlock(deadlock) = &err else { panic!("{err}") };
+    /// let main = deadlock.blocked[0].id;
+    /// assert_eq!(deadlock.wakers(), [(main, WakerHeld::Nowhere)]);
+    /// ```
+    pub fn wakers(&self) -> &[(TaskId, WakerHeld)] {
+        &self.wakers
+    }
+
+    /// When [`cycle`](Deadlock::cycle) is empty: the first cycle that one of the
+    /// [`probable_holders`](BlockedOn::probable_holders) closes, so only a probable one; the
+    /// report prints it as such. Empty if there is none, or if `cycle` is not.
+    ///
+    /// ```
+    /// let err = sim::Runtime::new(0)
+    ///     .block_on(async {
+    ///         let (tx, rx) = sim::sync::oneshot::channel::<u8>();
+    ///         let waiter = sim::spawn(rx); // the sender stays with main...
+    ///         let _ = waiter.await; // ...which waits for the waiter
+    ///         drop(tx);
+    ///     })
+    ///     .unwrap_err();
+    /// let sim::SimError::Deadlock(deadlock) = &err else { panic!("{err}") };
+    /// assert!(deadlock.cycle.is_empty());
+    /// let cycle: Vec<u64> = deadlock.probable_cycle().iter().map(|t| t.as_u64()).collect();
+    /// assert_eq!(cycle, [0, 1]);
+    /// assert!(err.to_string().contains("probable cycle"), "{err}");
+    /// ```
+    pub fn probable_cycle(&self) -> Vec<TaskId> {
+        if self.cycle.is_empty() {
+            find_cycle(&self.waits, true)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The waits whose task holds what it waits on: futurelocks (Oxide's RFD 609 names them).
     /// The task owns the guard or permit it waits for, most often in a future it keeps but no
     /// longer polls (one passed to `select!` as `&mut fut`), so it can never have it.
@@ -179,7 +219,7 @@ pub struct BlockedOn {
 ///     .block_on(std::future::poll_fn(|_| std::task::Poll::<()>::Pending))
 ///     .unwrap_err();
 /// let SimError::Deadlock(deadlock) = &err else { panic!("{err}") };
-/// assert_eq!(deadlock.wakers[0].1, WakerHeld::Nowhere);
+/// assert_eq!(deadlock.wakers()[0].1, WakerHeld::Nowhere);
 /// assert!(err.to_string().contains("nothing holds its waker"), "{err}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -277,9 +317,11 @@ impl fmt::Display for Deadlock {
                  that future or guard, or poll the future to completion, before waiting)"
             )?;
         }
+        let probable_cycle;
         let (cycle, heading) = if self.cycle.is_empty() {
+            probable_cycle = self.probable_cycle();
             (
-                &self.probable_cycle,
+                &probable_cycle,
                 "probable cycle (it follows a guessed holder)",
             )
         } else {
@@ -308,6 +350,52 @@ impl fmt::Display for Deadlock {
         }
         Ok(())
     }
+}
+
+/// The first cycle of two tasks or more (from the lowest task id) in the graph "task waits on a
+/// resource held by", following the waits sim is sure of and their holders (and, if
+/// `probable`, their probable holders too).
+pub(crate) fn find_cycle(waits: &[BlockedOn], probable: bool) -> Vec<TaskId> {
+    let next = |task: TaskId| -> Vec<TaskId> {
+        let mut holders: Vec<TaskId> = Vec::new();
+        for w in waits.iter().filter(|w| w.task == task && !w.uncertain) {
+            let guessed = if probable {
+                &w.probable_holders[..]
+            } else {
+                &[]
+            };
+            for &holder in w.holders.iter().chain(guessed) {
+                if !holders.contains(&holder) {
+                    holders.push(holder);
+                }
+            }
+        }
+        holders
+    };
+    let mut starts: Vec<TaskId> = waits.iter().map(|w| w.task).collect();
+    starts.dedup();
+    for start in starts {
+        // Depth-first, following holders; a path that comes back to `start` is a cycle.
+        // Only tasks above `start` are entered, so each cycle is found from its lowest id.
+        let mut path = vec![start];
+        let mut stack = vec![next(start)];
+        while let Some(options) = stack.last_mut() {
+            match options.pop() {
+                // A task holding what it waits on is a futurelock, reported apart.
+                Some(task) if task == start && path.len() > 1 => return path,
+                Some(task) if !path.contains(&task) && task > start => {
+                    path.push(task);
+                    stack.push(next(task));
+                }
+                Some(_) => {}
+                None => {
+                    stack.pop();
+                    path.pop();
+                }
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// The run reached its step limit.

@@ -411,7 +411,7 @@ fn a_task_with_no_named_wait_is_described_by_who_holds_its_waker() {
         ]
     );
     let d = deadlock(err);
-    let wakers: Vec<(u64, WakerHeld)> = d.wakers.iter().map(|&(t, w)| (t.as_u64(), w)).collect();
+    let wakers: Vec<(u64, WakerHeld)> = d.wakers().iter().map(|&(t, w)| (t.as_u64(), w)).collect();
     assert_eq!(wakers, [(1, WakerHeld::Outside), (2, WakerHeld::Nowhere)]);
     assert_eq!(other_runtime.borrow().len(), 1);
 }
@@ -563,7 +563,7 @@ fn a_single_flight_follower_names_the_oneshot_and_the_leader_that_holds_its_send
     let d = deadlock(err);
     let ids = |tasks: &[TaskId]| tasks.iter().map(|t| t.as_u64()).collect::<Vec<_>>();
     assert!(d.cycle.is_empty(), "no cycle is certain");
-    assert_eq!(ids(&d.probable_cycle), [1, 2]);
+    assert_eq!(ids(&d.probable_cycle()), [1, 2]);
     let wait = d.waits.iter().find(|w| w.task.as_u64() == 2).unwrap();
     assert!(wait.holders.is_empty(), "a guess is not a holder");
     assert_eq!(ids(&wait.probable_holders), [1]);

@@ -6,7 +6,7 @@ use std::collections::btree_map::Entry;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::error::{BlockedOn, Deadlock, SimError, WakerHeld};
+use crate::error::{BlockedOn, Deadlock, SimError, WakerHeld, find_cycle};
 use crate::record::{RunPoint, TaskId, TaskInfo};
 
 use super::Core;
@@ -133,18 +133,12 @@ impl Stuck {
             })
             .collect();
         let cycle = find_cycle(&waits, false);
-        let probable_cycle = if cycle.is_empty() {
-            find_cycle(&waits, true)
-        } else {
-            Vec::new()
-        };
         SimError::Deadlock(Deadlock {
             at: self.at,
             blocked: self.blocked,
             waits,
             cycle,
-            probable_cycle,
-            wakers: self.wakers,
+            wakers: self.wakers.into_boxed_slice(),
         })
     }
 }
@@ -455,52 +449,6 @@ impl State {
             wakers,
         }
     }
-}
-
-/// The first cycle of two tasks or more (from the lowest task id) in the graph "task waits on a
-/// resource held by", following the waits sim is sure of and their holders (and, if
-/// `probable`, their probable holders too).
-fn find_cycle(waits: &[BlockedOn], probable: bool) -> Vec<TaskId> {
-    let next = |task: TaskId| -> Vec<TaskId> {
-        let mut holders: Vec<TaskId> = Vec::new();
-        for w in waits.iter().filter(|w| w.task == task && !w.uncertain) {
-            let guessed = if probable {
-                &w.probable_holders[..]
-            } else {
-                &[]
-            };
-            for &holder in w.holders.iter().chain(guessed) {
-                if !holders.contains(&holder) {
-                    holders.push(holder);
-                }
-            }
-        }
-        holders
-    };
-    let mut starts: Vec<TaskId> = waits.iter().map(|w| w.task).collect();
-    starts.dedup();
-    for start in starts {
-        // Depth-first, following holders; a path that comes back to `start` is a cycle.
-        // Only tasks above `start` are entered, so each cycle is found from its lowest id.
-        let mut path = vec![start];
-        let mut stack = vec![next(start)];
-        while let Some(options) = stack.last_mut() {
-            match options.pop() {
-                // A task holding what it waits on is a futurelock, reported apart.
-                Some(task) if task == start && path.len() > 1 => return path,
-                Some(task) if !path.contains(&task) && task > start => {
-                    path.push(task);
-                    stack.push(next(task));
-                }
-                Some(_) => {}
-                None => {
-                    stack.pop();
-                    path.pop();
-                }
-            }
-        }
-    }
-    Vec::new()
 }
 
 #[cfg(test)]
