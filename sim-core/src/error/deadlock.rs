@@ -147,7 +147,9 @@ pub enum WakerHeld {
     /// timer or I/O of another runtime (a `tokio::time::sleep`), or a primitive of another
     /// crate that does not name itself with [`Waiting`](crate::sync::Waiting). A combinator of
     /// another crate that gives its futures a waker of its own (`FuturesUnordered`) holds the
-    /// task's waker too, so the task lands here whatever its futures wait on.
+    /// task's waker too, so the task lands here whatever its futures wait on; so does a task
+    /// whose last receive on a [`sync::mpsc`](crate::sync::mpsc) channel was cancelled (the
+    /// channel keeps that waker until the next receive).
     Outside,
     /// Nothing holds the waker, so nothing can wake the task: a future returned `Pending`
     /// without keeping its waker (or waking it).

@@ -194,9 +194,10 @@ impl State {
                 unnamed.push(task.id);
             }
         }
-        // A task that names no wait: what its waker says. Every one of sim's primitives that
-        // keeps a waiter's waker also names the wait (and a join handle is found above), so
-        // a waker held anyway is held by something sim does not know.
+        // A task that names no wait: what its waker says. Sim's primitives that keep a
+        // waiter's waker also name the wait (and a join handle is found above), so a waker
+        // held anyway is held by something sim does not know. (One exception, documented at
+        // `WakerHeld::Outside`: an mpsc channel keeps the waker of a cancelled receive.)
         let holders: BTreeMap<TaskId, usize> = if unnamed.is_empty() {
             BTreeMap::new()
         } else {
