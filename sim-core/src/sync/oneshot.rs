@@ -17,7 +17,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::chaos::ChaosGate;
-use super::waiting::Waiting;
 use crate::engine::{WaitTarget, context};
 use crate::record::TaskId;
 
@@ -142,8 +141,8 @@ pub struct Receiver<T> {
     /// Where the channel was created, and by which task: what deadlock reports say of it.
     site: &'static Location<'static>,
     creator: Option<TaskId>,
-    /// The waiting task's registration with deadlock reports, while it waits.
-    waiting: Option<Waiting>,
+    /// The task registered with deadlock reports as waiting here, while it waits.
+    waiting: Option<TaskId>,
 }
 
 impl<T> Receiver<T> {
@@ -191,24 +190,41 @@ impl<T> Future for Receiver<T> {
                 drop(inner);
                 drop(old);
                 if this.waiting.is_none() {
-                    let target = OneshotWait {
-                        site: this.site,
-                        creator: this.creator,
-                    };
-                    this.waiting = Some(Waiting::new(Rc::new(target)));
+                    this.waiting = this.start_waiting();
                 }
                 return Poll::Pending;
             }
         };
         drop(inner);
-        this.waiting = None;
+        stop_waiting(this.waiting.take());
         Poll::Ready(result)
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Registers the running task as waiting on the channel; returns the task.
+    fn start_waiting(&self) -> Option<TaskId> {
+        let core = context::try_core()?;
+        let task = core.current_task()?;
+        let target = OneshotWait {
+            site: self.site,
+            creator: self.creator,
+        };
+        core.register_wait(task, Rc::new(target));
+        Some(task)
+    }
+}
+
+/// `task` (as returned by [`Receiver::start_waiting`]) no longer waits.
+fn stop_waiting(task: Option<TaskId>) {
+    if let (Some(task), Some(core)) = (task, context::try_core()) {
+        core.clear_wait(task);
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.waiting = None;
+        stop_waiting(self.waiting.take());
         let mut inner = self.inner.borrow_mut();
         inner.receiver_alive = false;
         let value = inner.value.take();

@@ -1,4 +1,5 @@
 //! The waits of one task: how ends are matched to waits.
+
 use std::fmt;
 use std::rc::Rc;
 
@@ -24,14 +25,7 @@ fn target(name: &'static str) -> Rc<dyn WaitTarget> {
 
 fn anonymous(waits: &mut WaitMap, target: &Rc<dyn WaitTarget>) {
     let target = Rc::clone(target);
-    add_wait(
-        waits,
-        T,
-        Wait {
-            target,
-            anonymous: true,
-        },
-    );
+    add_wait(waits, T, target, true);
 }
 
 /// The report for `T`: each target's name, with `?` when uncertain.
@@ -56,7 +50,7 @@ fn the_end_of_a_tasks_only_wait_removes_its_entry() {
     assert_eq!(end_anonymous_wait(&mut waits, T).len(), 1);
     assert!(waits.is_empty());
     assert!(
-        end_anonymous_wait(&mut waits, T).is_empty(),
+        end_anonymous_wait(&mut waits, T).len() == 0,
         "an end without a wait"
     );
 }
@@ -111,20 +105,13 @@ fn a_long_wait_beside_repeated_short_ones_keeps_the_entry_small() {
 fn named_waits_end_by_target_and_are_never_uncertain() {
     let mut waits = WaitMap::new();
     let (a, b, named) = (target("a"), target("b"), target("named"));
-    add_wait(
-        &mut waits,
-        T,
-        Wait {
-            target: Rc::clone(&named),
-            anonymous: false,
-        },
-    );
+    add_wait(&mut waits, T, Rc::clone(&named), false);
     anonymous(&mut waits, &a);
     anonymous(&mut waits, &b);
     end_anonymous_wait(&mut waits, T);
     assert_eq!(report(&waits), ["named", "a?", "b?"]);
     assert!(
-        end_wait_on(&mut waits, T, &a).is_empty(),
+        end_wait_on(&mut waits, T, &a).len() == 0,
         "a is not a named wait"
     );
     assert_eq!(end_wait_on(&mut waits, T, &named).len(), 1);
