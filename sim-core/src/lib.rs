@@ -108,7 +108,7 @@ pub use combinators::{
 pub use env::EnvError;
 pub use error::{
     BlockedOn, Deadlock, NonDeterminism, NonDeterminismKind, PanicReason, Panicked, ReplayMismatch,
-    SimError, StepLimit, TimeLimit,
+    SimError, StepLimit, TimeLimit, WakerHeld,
 };
 pub use executor::JoinError;
 pub use record::{

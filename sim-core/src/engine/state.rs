@@ -4,10 +4,11 @@
 //! Invariant: `State` lives in the core's one `RefCell`; every method here runs with that
 //! borrow held and so never calls user code (no waker is woken or dropped, no future polled).
 
-use std::rc::Rc;
 use std::task::Waker;
 
 use super::callbacks::Callbacks;
+use super::deadlock::TaskWaits;
+#[cfg(doc)]
 use super::deadlock::WaitTarget;
 use super::timer_queue::TimerQueue;
 use crate::error::{PanicReason, Panicked, ReplayMismatch, SimError};
@@ -41,8 +42,9 @@ pub(crate) struct State {
     /// Every decision with its options, when exploring exhaustively.
     pub(super) trace: Option<Vec<DecisionPoint>>,
     pub(super) injection: Injection,
-    /// What each blocked task waits on, for those that said (see [`WaitTarget`]).
-    pub(super) waits: BTreeMap<TaskId, Rc<dyn WaitTarget>>,
+    /// What each blocked task waits on, for those that said (see [`WaitTarget`]): one wait or
+    /// more per task.
+    pub(super) waits: BTreeMap<TaskId, TaskWaits>,
     /// What debug mode noticed.
     pub(super) debug: DebugReport,
     pub(super) user_rng: SimRng,

@@ -286,6 +286,21 @@ impl TaskTable {
             .collect()
     }
 
+    /// For each idle task, how many clones of its waker exist besides the table's own (the
+    /// slot's and the entry's): whatever holds them can still wake it. In slot order; a task
+    /// whose entry does not hold the slot's waker (which does not happen) is left out.
+    pub(crate) fn waker_holders(&self) -> Vec<(TaskId, usize)> {
+        self.slab
+            .iter()
+            .filter(|(_, e)| e.phase == Phase::Idle)
+            .filter_map(|(key, e)| {
+                let slot = &self.cold[key].waker;
+                let ours = e.waker.as_ref()?.data() == Arc::as_ptr(slot).cast::<()>();
+                ours.then(|| (e.id, Arc::strong_count(slot) - 2))
+            })
+            .collect()
+    }
+
     /// The tasks whose entry satisfies `filter`, as reports name them, in id order.
     pub(crate) fn infos(&self, filter: impl Fn(&TaskEntry) -> bool) -> Vec<TaskInfo> {
         let mut infos: Vec<TaskInfo> = self

@@ -1,16 +1,23 @@
 //! `oneshot`: a channel for a single value.
+//!
+//! A task blocked on a [`Receiver`] is reported in a deadlock as waiting on the channel (with
+//! where it was created). Who holds the [`Sender`] sim cannot know (a value moves without
+//! telling anyone), so the report names, as its *probable* holder, the task that created the
+//! channel, unless that is the waiting task itself or a task no longer running. That guess is
+//! right when the creating task keeps the sender and hands the receiver on (a single-flight
+//! leader, a task spawning a waiter); it is wrong when the creator passed the sender on to a
+//! third task, which is why the report says "probably" and builds only a *probable* cycle on it.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use std::panic::Location;
-
 use super::chaos::ChaosGate;
-use super::resource::Resource;
+use crate::engine::{WaitTarget, context};
 use crate::record::TaskId;
 
 struct Inner<T> {
@@ -21,6 +28,9 @@ struct Inner<T> {
 }
 
 /// A channel that carries one value from a [`Sender`] to a [`Receiver`].
+///
+/// A deadlock report names a task blocked on the receiver with the channel's creation site and
+/// the task that created it as the sender's probable holder (see the [module docs](self)).
 ///
 /// # Examples
 ///
@@ -50,7 +60,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         Receiver {
             inner,
             chaos: ChaosGate::default(),
-            resource: Resource::new("oneshot channel", Location::caller()),
+            site: Location::caller(),
+            creator: context::current_task(),
             waiting: None,
         },
     )
@@ -127,9 +138,10 @@ impl<T> fmt::Debug for Sender<T> {
 pub struct Receiver<T> {
     inner: Rc<RefCell<Inner<T>>>,
     chaos: ChaosGate,
-    /// What deadlock reports say a task blocked here waits on.
-    resource: Rc<Resource>,
-    /// The task registered as waiting, while it waits.
+    /// Where the channel was created, and by which task: what deadlock reports say of it.
+    site: &'static Location<'static>,
+    creator: Option<TaskId>,
+    /// The task registered with deadlock reports as waiting here, while it waits.
     waiting: Option<TaskId>,
 }
 
@@ -174,28 +186,72 @@ impl<T> Future for Receiver<T> {
             Some(v) => Ok(v),
             None if !inner.sender_alive => Err(RecvError),
             None => {
-                inner.receiver_waker = Some(cx.waker().clone());
+                let old = inner.receiver_waker.replace(cx.waker().clone());
                 drop(inner);
+                drop(old);
                 if this.waiting.is_none() {
-                    this.waiting = Resource::wait(&this.resource);
+                    this.waiting = this.start_waiting();
                 }
                 return Poll::Pending;
             }
         };
         drop(inner);
-        Resource::stop_waiting(this.waiting.take());
+        stop_waiting(this.waiting.take());
         Poll::Ready(result)
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Registers the running task as waiting on the channel; returns the task.
+    fn start_waiting(&self) -> Option<TaskId> {
+        let core = context::try_core()?;
+        let task = core.current_task()?;
+        let target = OneshotWait {
+            site: self.site,
+            creator: self.creator,
+        };
+        core.register_wait(task, Rc::new(target));
+        Some(task)
+    }
+}
+
+/// `task` (as returned by [`Receiver::start_waiting`]) no longer waits.
+fn stop_waiting(task: Option<TaskId>) {
+    if let (Some(task), Some(core)) = (task, context::try_core()) {
+        core.clear_wait(task);
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        Resource::stop_waiting(self.waiting.take());
+        stop_waiting(self.waiting.take());
         let mut inner = self.inner.borrow_mut();
         inner.receiver_alive = false;
         let value = inner.value.take();
+        // The sender may outlive the receiver: it must not keep the waiter's waker, which
+        // deadlock reports count.
+        let waker = inner.receiver_waker.take();
         drop(inner);
-        drop(value);
+        drop((value, waker));
+    }
+}
+
+/// What a task blocked on a receiver waits on, as deadlock reports name it.
+struct OneshotWait {
+    site: &'static Location<'static>,
+    creator: Option<TaskId>,
+}
+
+impl fmt::Display for OneshotWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "oneshot channel created at {}", self.site)
+    }
+}
+
+impl WaitTarget for OneshotWait {
+    /// The task that created the channel: a guess (see the module docs).
+    fn probable_holders(&self) -> Vec<TaskId> {
+        self.creator.into_iter().collect()
     }
 }
 

@@ -11,9 +11,9 @@ use crate::record::TaskId;
 /// report names the target (and its holders) for this task. Make one when a poll is about to
 /// return `Pending` because of the target, and drop it once the wait is over.
 ///
-/// A task waits on one target at a time: a second `Waiting` replaces the first in the report,
-/// and dropping the first then leaves the second in place. Outside a task of a run, a `Waiting`
-/// does nothing.
+/// A task may wait on several targets at once (the branches of a `select!`): each `Waiting`
+/// adds its target to the task's waits, and dropping it removes that one and no other. Outside
+/// a task of a run, a `Waiting` does nothing.
 ///
 /// # Examples
 ///
@@ -64,7 +64,7 @@ impl Waiting {
     pub fn new(target: Rc<dyn WaitTarget>) -> Waiting {
         let wait = context::try_core().and_then(|core| {
             let task = core.current_task()?;
-            core.register_wait(task, Rc::clone(&target));
+            core.register_wait_on(task, Rc::clone(&target));
             Some((task, target))
         });
         Waiting { wait }

@@ -3,10 +3,15 @@
 //! Every report says where in the run it happened (a [`RunPoint`]: seed, step, virtual time)
 //! and names the tasks involved by id and name, so a failure can be replayed and read.
 
+mod deadlock;
+
 use std::fmt;
 use std::time::Duration;
 
 use crate::record::{Event, ReplayError, RunPoint, TaskId, TaskInfo};
+
+pub(crate) use deadlock::find_cycle;
+pub use deadlock::{BlockedOn, Deadlock, WakerHeld};
 
 /// Why a run did not produce its result.
 ///
@@ -84,73 +89,6 @@ impl std::error::Error for SimError {
             SimError::Replay(e) => Some(&e.error),
             _ => None,
         }
-    }
-}
-
-/// Every task is blocked and no timer can wake any of them.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Deadlock {
-    /// Where the run stopped.
-    pub at: RunPoint,
-    /// Every task that was still pending, in id order (`#0` is the `block_on` future).
-    pub blocked: Vec<TaskInfo>,
-    /// For the blocked tasks waiting in a `sim::sync` primitive: what they wait on.
-    pub waits: Vec<BlockedOn>,
-    /// A cycle of tasks each waiting on something the next one holds (a lock-order
-    /// deadlock), in order from its lowest task id; empty if there is none.
-    pub cycle: Vec<TaskId>,
-}
-
-/// What a blocked task waits on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BlockedOn {
-    /// The waiting task.
-    pub task: TaskId,
-    /// The primitive, as `Mutex created at src/bank.rs:12:20`.
-    pub resource: String,
-    /// The tasks holding it (for locks and semaphores), in id order.
-    pub holders: Vec<TaskId>,
-}
-
-impl fmt::Display for Deadlock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "deadlock at {}: no task can run and no timer is pending; {} blocked task(s):",
-            self.at,
-            self.blocked.len()
-        )?;
-        let name = |id: TaskId| match self.blocked.iter().find(|t| t.id == id) {
-            Some(TaskInfo {
-                name: Some(name), ..
-            }) => format!("{id} \"{name}\""),
-            _ => id.to_string(),
-        };
-        for task in &self.blocked {
-            write!(f, "\n  - {task}")?;
-            if let Some(wait) = self.waits.iter().find(|w| w.task == task.id) {
-                write!(f, "\n      waiting on {}", wait.resource)?;
-                if !wait.holders.is_empty() {
-                    let holders: Vec<String> = wait.holders.iter().map(|&h| name(h)).collect();
-                    write!(f, ", held by {}", holders.join(", "))?;
-                }
-            }
-        }
-        if !self.cycle.is_empty() {
-            write!(f, "\n  cycle: ")?;
-            for &task in &self.cycle {
-                let on = self
-                    .waits
-                    .iter()
-                    .find(|w| w.task == task)
-                    .map(|w| w.resource.as_str());
-                write!(f, "{} waits on {} -> ", name(task), on.unwrap_or("?"))?;
-            }
-            write!(f, "{}", name(self.cycle[0]))?;
-        }
-        Ok(())
     }
 }
 
