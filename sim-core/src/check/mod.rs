@@ -451,6 +451,7 @@ impl Check {
                     .to_string(),
             ));
         }
-        SeedRunner::new(&self, &test, caller).run_check()
+        let check = self.labelled();
+        SeedRunner::new(&check, &test, caller).run_check()
     }
 }

@@ -319,6 +319,26 @@ impl<T> SeedRunner<'_, T> {
     }
 }
 
+impl Check {
+    /// This check with its runs labelled for the watchdog's report (see
+    /// `Builder::watchdog`): the test's name, and the command that replays a seed, made only
+    /// if a report is printed. Set once per check; each seed's builder carries it.
+    pub(super) fn labelled(mut self) -> Check {
+        let check = self.clone();
+        let replay = move |seed| {
+            let runner = SeedRunner {
+                check: &check,
+                test: &(),
+                caller: Location::caller(),
+                horizon: None,
+            };
+            runner.replay_command(seed, check.schedule.as_ref(), false)
+        };
+        self.runtime = self.runtime.label(self.name.clone(), replay);
+        self
+    }
+}
+
 /// `value` as one shell word: as it is when that is safe, else in single quotes.
 fn shell_word(value: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "._:/,+-".contains(c);

@@ -46,6 +46,10 @@ pub(crate) struct Config {
     pub(crate) inject_at: Option<u64>,
     /// Debug mode: the slow-poll threshold, when on.
     pub(crate) debug: Option<Duration>,
+    /// The watchdog's budget of wall-clock time for one step, when armed.
+    pub(crate) watchdog: Option<Duration>,
+    /// What the watchdog's report says about the run (the checker's test name and replay).
+    pub(crate) label: Option<super::Label>,
 }
 
 /// Where cancellation injection stands in a run.

@@ -11,7 +11,8 @@
 //! - [`timers`] and [`timer_queue`]: the clock and the timer driver;
 //! - [`choice`]: decisions made for program code (chaos, `select!`, injection);
 //! - [`deadlock`]: what blocked tasks wait on; [`debug`]: debug mode's measurements;
-//! - [`teardown`]: dropping every task with the runtime; [`context`]: the current engine.
+//! - [`teardown`]: dropping every task with the runtime; [`context`]: the current engine;
+//! - [`watchdog`]: what a run publishes for the process's watchdog thread, and that thread.
 //!
 //! Invariants:
 //! - all state sits in one `RefCell<State>`; a borrow is held only for a short, self-contained
@@ -39,6 +40,7 @@ mod step;
 mod teardown;
 mod timer_queue;
 mod timers;
+mod watchdog;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -51,6 +53,7 @@ pub(crate) use self::config::{Config, Injection};
 pub use self::deadlock::WaitTarget;
 pub(crate) use self::step::Step;
 pub(crate) use self::timer_queue::TimerKey;
+pub(crate) use self::watchdog::Label;
 
 use self::callbacks::Callbacks;
 use self::locals::Locals;
@@ -72,6 +75,8 @@ pub(crate) struct Core {
     pub(super) inbox: Arc<Inbox>,
     /// State the subsystems above the engine keep for this run.
     pub(super) locals: Locals,
+    /// This thread's watchdog slot, when the run has a watchdog budget.
+    pub(super) watch: Option<&'static watchdog::Slot>,
 }
 
 impl Core {
@@ -83,6 +88,7 @@ impl Core {
         let user_rng = SimRng::new(config.seed, Stream::User);
         let trace = config.trace_decisions.then(Vec::new);
         let slow_poll = config.debug;
+        let watch = config.watchdog.and_then(|_| watchdog::slot());
         Rc::new(Core {
             state: RefCell::new(State {
                 config,
@@ -111,6 +117,7 @@ impl Core {
             slow_poll,
             inbox: Arc::new(Inbox::new()),
             locals: Locals::default(),
+            watch,
         })
     }
 

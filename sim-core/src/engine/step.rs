@@ -123,6 +123,10 @@ impl Core {
                     Step::Poll(ready)
                 };
                 st.current = Some(ready.id);
+                if let Some(slot) = self.watch {
+                    let cancel = matches!(step, Step::Cancel(_));
+                    slot.step(st.steps, ready.id, cancel, st.tasks.spawned_at(ready.key));
+                }
                 return Ok(step);
             }
             match next_deadline {
@@ -140,6 +144,7 @@ impl Core {
                     }
                     st.now = Instant::from_nanos(deadline);
                     self.clock.set(st.now);
+                    self.publish_time(deadline);
                     st.record(EventKind::ClockAdvanced { to });
                     tracing::trace!(target: "sim", to = ?to, "clock advanced to the next timer");
                 }

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 pub use crate::engine::UnobservedPanic;
-pub use builder::{Builder, DEFAULT_MAX_STEPS};
+pub use builder::{Builder, DEFAULT_MAX_STEPS, DEFAULT_WATCHDOG};
 
 use crate::engine::context;
 use crate::engine::{Config, Core, Step};
@@ -100,6 +100,7 @@ impl Runtime {
     ) -> Result<F::Output, SimError> {
         let _enter = context::enter(&self.core, false);
         let _local_wakes = self.core.local_wakes();
+        let _watching = self.core.watch_run();
         let core = &*self.core;
         let main = core.spawn_main(spawned_at);
         let mut future = pin!(future);

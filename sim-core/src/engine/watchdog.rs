@@ -1,0 +1,486 @@
+//! The watchdog: a poll that never returns (a busy loop, `std::thread::sleep`, a blocking lock,
+//! a nested `block_on`) cannot be preempted by a single-threaded executor, so one thread of
+//! its own watches every run of the process and, when one step has lasted longer than the
+//! run's budget of wall-clock time, prints a report to stderr and ends the process with a
+//! failing status. The stuck poll cannot be unwound from another thread: ending the process
+//! is the only way to end the test instead of hanging it.
+//!
+//! What a run publishes for it, through thread-safe cells only (the run's own state is a
+//! `RefCell` on the run's thread, which the watchdog never touches):
+//! - once per thread: a [`Slot`], registered with the watchdog and recycled when the thread
+//!   ends, so the registry holds as many slots as threads ever ran at once;
+//! - once per run ([`Core::watch_run`]): the run's number, seed, budget and virtual
+//!   time; its [`Label`] only when it differs from the slot's (behind a mutex: once per check
+//!   and thread, never per seed); and, when the run ends, that no run is in progress;
+//! - once per step ([`Slot::step`]): the step, the task and its spawn site, as relaxed stores,
+//!   the step last with release ordering so a reader that sees it sees the rest;
+//! - when the clock moves ([`Core::publish_time`]): the virtual time.
+//!
+//! The watchdog thread (one per process, started by the first run armed with a budget) wakes
+//! every eighth of the smallest budget armed so far and samples each slot's (run, step) pair.
+//! A pair that stays the same for the slot's budget is a stuck step. The time is measured from
+//! the first sample that saw the pair, which is never earlier than the step began, so a step
+//! shorter than the budget is never reported; one that never returns is reported between one
+//! and one and a quarter budgets after it began. If the watchdog itself wakes far later than
+//! it asked (the process was stopped in a debugger, or the machine slept), it starts counting
+//! again instead of blaming the run for the pause.
+//!
+//! Invariant: nothing here reads or writes the run's state or makes a decision, so a run
+//! produces the same events with a watchdog armed or not.
+
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::atomic::AtomicCell;
+
+use super::Core;
+use crate::record::TaskId;
+
+/// The exit status of a process the watchdog ends: libtest's status for failed tests.
+pub(crate) const EXIT_STATUS: i32 = 101;
+
+/// What a run's report says beyond the runtime's own facts, set by whoever drives the run
+/// (the checker: the test's name and the command that replays a seed).
+#[derive(Clone)]
+pub(crate) struct Label(Arc<LabelText>);
+
+struct LabelText {
+    test: String,
+    replay: Box<dyn Fn(u64) -> String + Send + Sync>,
+}
+
+impl Label {
+    pub(crate) fn new(
+        test: impl Into<String>,
+        replay: impl Fn(u64) -> String + Send + Sync + 'static,
+    ) -> Label {
+        Label(Arc::new(LabelText {
+            test: test.into(),
+            replay: Box::new(replay),
+        }))
+    }
+
+    /// Identifies the label without reading it (0 is no label).
+    fn id(label: Option<&Label>) -> usize {
+        label.map_or(0, |l| Arc::as_ptr(&l.0) as *const () as usize)
+    }
+}
+
+impl fmt::Debug for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Label").field(&self.0.test).finish()
+    }
+}
+
+/// The high bit of a published task id: the step drops an aborted task's future rather than
+/// polling it.
+const CANCEL: u64 = 1 << 63;
+
+/// What one thread's runs publish for the watchdog. Only the thread that leased the slot
+/// writes it; the watchdog only reads it (and the label and thread name, under their locks).
+/// A cache line of its own, so threads running seeds side by side do not share one.
+#[repr(align(64))]
+pub(crate) struct Slot {
+    /// The step being taken (`Runtime::steps`), stored last by [`Slot::step`].
+    step: AtomicU64,
+    /// The id of the task the step polls, with [`CANCEL`] if it drops the task's future.
+    task: AtomicU64,
+    /// Where that task was spawned.
+    site: AtomicCell<Option<&'static Location<'static>>>,
+    /// The run's virtual time, in nanoseconds.
+    time: AtomicU64,
+    /// The run in progress, numbered from 1 for the slot; 0 while none is.
+    run: AtomicU64,
+    /// The budget of the run in progress, in nanoseconds.
+    budget: AtomicU64,
+    seed: AtomicU64,
+    /// Runs started in this slot (so run numbers never repeat, even for a slot's next thread).
+    runs: AtomicU64,
+    /// [`Label::id`] of the label in `label`.
+    label_id: AtomicUsize,
+    label: Mutex<Option<Label>>,
+    /// The name of the thread holding the slot (libtest names a test's thread after the test).
+    thread: Mutex<Option<String>>,
+}
+
+impl Slot {
+    fn new() -> Slot {
+        Slot {
+            step: AtomicU64::new(0),
+            task: AtomicU64::new(0),
+            site: AtomicCell::new(None),
+            time: AtomicU64::new(0),
+            run: AtomicU64::new(0),
+            budget: AtomicU64::new(u64::MAX),
+            seed: AtomicU64::new(0),
+            runs: AtomicU64::new(0),
+            label_id: AtomicUsize::new(0),
+            label: Mutex::new(None),
+            thread: Mutex::new(None),
+        }
+    }
+
+    /// Publishes the step about to be taken: three stores, and nothing else.
+    #[inline(always)]
+    pub(crate) fn step(
+        &self,
+        step: u64,
+        task: TaskId,
+        cancel: bool,
+        site: &'static Location<'static>,
+    ) {
+        self.task
+            .store(task.0 | if cancel { CANCEL } else { 0 }, Ordering::Relaxed);
+        self.site.store(Some(site));
+        self.step.store(step, Ordering::Release);
+    }
+
+    /// Publishes the run's virtual time.
+    #[inline(always)]
+    fn time(&self, nanos: u64) {
+        self.time.store(nanos, Ordering::Relaxed);
+    }
+
+    /// The (run, step) pair the watchdog samples; `None` while no run is in progress.
+    fn progress(&self) -> Option<(u64, u64)> {
+        let run = self.run.load(Ordering::Acquire);
+        (run != 0).then(|| (run, self.step.load(Ordering::Acquire)))
+    }
+
+    /// The report of a step stuck for `stuck`, read from what the run published.
+    fn report(&self, stuck: Duration) -> String {
+        let budget = Duration::from_nanos(self.budget.load(Ordering::Relaxed));
+        let task = self.task.load(Ordering::Relaxed);
+        let (id, cancel) = (TaskId(task & !CANCEL), task & CANCEL != 0);
+        let site = self.site.load();
+        let step = self.step.load(Ordering::Acquire);
+        let time = Duration::from_nanos(self.time.load(Ordering::Relaxed));
+        let seed = self.seed.load(Ordering::Relaxed);
+        let label = lock(&self.label).clone();
+        let thread = lock(&self.thread).clone();
+        Report {
+            budget,
+            stuck,
+            id,
+            cancel,
+            site,
+            step,
+            time,
+            seed,
+            label,
+            thread,
+        }
+        .to_string()
+    }
+}
+
+/// What the watchdog prints about one stuck step.
+struct Report {
+    budget: Duration,
+    stuck: Duration,
+    id: TaskId,
+    cancel: bool,
+    site: Option<&'static Location<'static>>,
+    step: u64,
+    time: Duration,
+    seed: u64,
+    label: Option<Label>,
+    thread: Option<String>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.cancel {
+            "dropping an aborted task's future"
+        } else {
+            "a poll"
+        };
+        match (&self.label, &self.thread) {
+            (Some(label), _) => write!(f, "sim: test `{}` failed: ", label.0.test)?,
+            (None, Some(thread)) => write!(f, "sim: watchdog, on thread `{thread}`: ")?,
+            (None, None) => write!(f, "sim: watchdog: ")?,
+        }
+        writeln!(
+            f,
+            "{what} did not return within the watchdog's budget of {:?}",
+            self.budget
+        )?;
+        // Task 0 is always the `block_on` future, which the checker runs as "main".
+        let name = if self.id == TaskId(0) {
+            " \"main\""
+        } else {
+            ""
+        };
+        let mut task = format!("{}{name}", self.id);
+        if let Some(site) = self.site {
+            let _ = write!(task, " (spawned at {site})");
+        }
+        let millis = Duration::from_millis(self.stuck.as_millis() as u64);
+        writeln!(f, "  task:     {task}, in this step for {millis:?}")?;
+        writeln!(f, "  at:       step {}, t={:?}", self.step, self.time)?;
+        writeln!(f, "  seed:     {:#x}", self.seed)?;
+        if let Some(thread) = &self.thread {
+            writeln!(f, "  thread:   {thread}")?;
+        }
+        if let Some(label) = &self.label {
+            writeln!(f, "  replay:   {}", (label.0.replay)(self.seed))?;
+        }
+        write!(
+            f,
+            "  A step that does not return holds the simulation's only thread: a busy loop, a \
+             blocking call\n  (std::thread::sleep, a blocking lock or I/O) or a nested \
+             `block_on` inside async code. It\n  cannot be interrupted, so the process ends \
+             here with status {EXIT_STATUS}, and the other tests of this\n  binary stop with \
+             it. A step that is only slow: raise the budget (SIM_WATCHDOG=30s,\n  \
+             `Builder::watchdog`) or turn the watchdog off (SIM_WATCHDOG=off)."
+        )
+    }
+}
+
+/// Every slot ever made, and those free for a new thread.
+struct Registry {
+    slots: Vec<&'static Slot>,
+    free: Vec<&'static Slot>,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    slots: Vec::new(),
+    free: Vec::new(),
+});
+
+/// The smallest budget any run has armed, in nanoseconds: it sets how often the watchdog
+/// samples.
+static MIN_BUDGET: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// The watchdog thread, once started (`None` if it could not be).
+static WATCHDOG: OnceLock<Option<Thread>> = OnceLock::new();
+
+/// A lock that a panic elsewhere cannot poison for the watchdog.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A thread's slot, given back to the registry when the thread ends.
+struct Lease(&'static Slot);
+
+impl Lease {
+    fn take() -> Lease {
+        let slot = {
+            let mut registry = lock(&REGISTRY);
+            match registry.free.pop() {
+                Some(slot) => slot,
+                None => {
+                    // Leaked on purpose: the watchdog reads slots without holding the
+                    // registry's lock, and a slot is reused by later threads, so there are
+                    // never more than the threads that ever ran at once.
+                    let slot: &'static Slot = Box::leak(Box::new(Slot::new()));
+                    registry.slots.push(slot);
+                    slot
+                }
+            }
+        };
+        *lock(&slot.thread) = std::thread::current().name().map(String::from);
+        WATCHDOG.get_or_init(|| {
+            std::thread::Builder::new()
+                .name("sim-watchdog".to_string())
+                .spawn(watch)
+                .ok()
+                .map(|handle| handle.thread().clone())
+        });
+        Lease(slot)
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let slot = self.0;
+        slot.run.store(0, Ordering::Release);
+        slot.label_id.store(0, Ordering::Relaxed);
+        let label = lock(&slot.label).take();
+        drop(label);
+        lock(&REGISTRY).free.push(slot);
+    }
+}
+
+thread_local! {
+    static LEASE: Lease = Lease::take();
+}
+
+/// This thread's slot (registering the thread, and starting the watchdog, on first use).
+/// `None` while the thread is being torn down.
+pub(crate) fn slot() -> Option<&'static Slot> {
+    LEASE.try_with(|lease| lease.0).ok()
+}
+
+/// Marks the end of a run for the watchdog when dropped.
+pub(crate) struct Watching(Option<&'static Slot>);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0 {
+            slot.run.store(0, Ordering::Release);
+        }
+    }
+}
+
+impl Core {
+    /// Publishes the start of a run (`block_on`) to the watchdog, if one is armed; the guard
+    /// publishes its end.
+    pub(crate) fn watch_run(&self) -> Watching {
+        let Some(slot) = self.watch else {
+            return Watching(None);
+        };
+        let st = self.state.borrow();
+        let budget = st.config.watchdog.map_or(u64::MAX, |b| b.as_nanos() as u64);
+        slot.budget.store(budget, Ordering::Relaxed);
+        slot.seed.store(st.config.seed, Ordering::Relaxed);
+        slot.time(st.now.as_nanos());
+        let label = st.config.label.as_ref();
+        let id = Label::id(label);
+        if slot.label_id.load(Ordering::Relaxed) != id {
+            let label = label.cloned();
+            drop(st);
+            let old = std::mem::replace(&mut *lock(&slot.label), label);
+            slot.label_id.store(id, Ordering::Relaxed);
+            drop(old);
+        } else {
+            drop(st);
+        }
+        if budget < MIN_BUDGET.load(Ordering::Relaxed) {
+            MIN_BUDGET.fetch_min(budget, Ordering::Relaxed);
+            if let Some(Some(watchdog)) = WATCHDOG.get() {
+                watchdog.unpark(); // to sample at the new, shorter period at once
+            }
+        }
+        let run = slot.runs.load(Ordering::Relaxed) + 1;
+        slot.runs.store(run, Ordering::Relaxed);
+        slot.run.store(run, Ordering::Release);
+        Watching(Some(slot))
+    }
+
+    /// Publishes the virtual time after the clock moved.
+    #[inline]
+    pub(crate) fn publish_time(&self, nanos: u64) {
+        if let Some(slot) = self.watch {
+            slot.time(nanos);
+        }
+    }
+}
+
+/// What the watchdog last saw of a slot.
+#[derive(Clone, Copy)]
+struct Seen {
+    progress: Option<(u64, u64)>,
+    since: Instant,
+}
+
+/// How long the watchdog sleeps between samples, for the smallest budget armed.
+fn period(min_budget: u64) -> Duration {
+    (Duration::from_nanos(min_budget) / 8).clamp(Duration::from_millis(1), Duration::from_secs(1))
+}
+
+/// The watchdog thread: samples every slot each period, and ends the process at the first
+/// step found stuck beyond its budget.
+fn watch() {
+    let mut seen: Vec<Seen> = Vec::new();
+    loop {
+        let period = period(MIN_BUDGET.load(Ordering::Relaxed));
+        let asleep = Instant::now();
+        std::thread::park_timeout(period);
+        let now = Instant::now();
+        // Woken far later than asked: the whole process was stopped (a debugger, a suspended
+        // machine) or starved. Count afresh rather than blame a run for the pause.
+        let paused = now.duration_since(asleep) > 2 * period + Duration::from_millis(100);
+        let slots = lock(&REGISTRY).slots.clone();
+        seen.resize(
+            slots.len(),
+            Seen {
+                progress: None,
+                since: now,
+            },
+        );
+        let mut stuck = Vec::new();
+        for (slot, seen) in slots.iter().zip(&mut seen) {
+            let progress = slot.progress();
+            if progress.is_none() || progress != seen.progress || paused {
+                *seen = Seen {
+                    progress,
+                    since: now,
+                };
+                continue;
+            }
+            let budget = Duration::from_nanos(slot.budget.load(Ordering::Relaxed));
+            let elapsed = now.duration_since(seen.since);
+            // The pair was seen again after the sample: the step is still the same one.
+            if elapsed >= budget && slot.progress() == progress {
+                stuck.push(slot.report(elapsed));
+            }
+        }
+        if !stuck.is_empty() {
+            let mut text = String::from("\n");
+            for report in stuck {
+                text += &report;
+                text.push('\n');
+            }
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            std::process::exit(EXIT_STATUS);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_period_is_an_eighth_of_the_smallest_budget_within_bounds() {
+        assert_eq!(period(u64::MAX), Duration::from_secs(1));
+        assert_eq!(period(10_000_000_000), Duration::from_secs(1));
+        assert_eq!(period(400_000_000), Duration::from_millis(50));
+        assert_eq!(period(1_000), Duration::from_millis(1));
+    }
+
+    #[test]
+    fn a_slot_has_a_cache_line_of_its_own() {
+        assert_eq!(std::mem::align_of::<Slot>(), 64);
+        assert!(AtomicCell::<Option<&'static Location<'static>>>::is_lock_free());
+    }
+
+    #[test]
+    fn the_report_names_the_task_the_step_the_seed_and_the_replay() {
+        let report = Report {
+            budget: Duration::from_millis(300),
+            stuck: Duration::from_micros(312_345),
+            id: TaskId(2),
+            cancel: false,
+            site: Some(Location::caller()),
+            step: 7,
+            time: Duration::from_secs(1),
+            seed: 0x2a,
+            label: Some(Label::new("bank::transfer", |seed| {
+                format!("SIM_SEED={seed:#x} cargo test -- bank::transfer --exact")
+            })),
+            thread: Some("bank::transfer".to_string()),
+        }
+        .to_string();
+        let first = report.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "sim: test `bank::transfer` failed: a poll did not return within the watchdog's \
+             budget of 300ms"
+        );
+        assert!(report.contains("\n  task:     #2 (spawned at "), "{report}");
+        assert!(report.contains(", in this step for 312ms\n"), "{report}");
+        assert!(report.contains("\n  at:       step 7, t=1s\n"), "{report}");
+        assert!(report.contains("\n  seed:     0x2a\n"), "{report}");
+        assert!(
+            report.contains("\n  replay:   SIM_SEED=0x2a cargo test -- bank::transfer --exact\n"),
+            "{report}"
+        );
+    }
+}
