@@ -46,9 +46,14 @@ pub(crate) struct Config {
     pub(crate) inject_at: Option<u64>,
     /// Debug mode: the slow-poll threshold, when on.
     pub(crate) debug: Option<Duration>,
-    /// The watchdog's budget of wall-clock time for one step, when armed.
-    pub(crate) watchdog: Option<Duration>,
-    /// What the watchdog's report says about the run (the checker's test name and replay).
+}
+
+/// The watchdog's settings, kept beside the [`Config`] rather than in it (see `Core`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Watchdog {
+    /// The budget of wall-clock time for one step, in nanoseconds; 0 when off.
+    pub(crate) budget: u64,
+    /// What the report says about the run (the checker's test name and replay command).
     pub(crate) label: Option<super::Label>,
 }
 

@@ -49,7 +49,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::config::UnobservedPanic;
-pub(crate) use self::config::{Config, Injection};
+pub(crate) use self::config::{Config, Injection, Watchdog};
 pub use self::deadlock::WaitTarget;
 pub(crate) use self::step::Step;
 pub(crate) use self::timer_queue::TimerKey;
@@ -75,12 +75,15 @@ pub(crate) struct Core {
     pub(super) inbox: Arc<Inbox>,
     /// State the subsystems above the engine keep for this run.
     pub(super) locals: Locals,
-    /// This thread's watchdog slot, when the run has a watchdog budget.
-    pub(super) watch: Option<&'static watchdog::Slot>,
+    /// The watchdog's settings (apart from the config, which is copied around while the
+    /// runtime is made: a larger config measured 150 more instructions per runtime).
+    pub(super) watchdog: Watchdog,
+    /// This thread's watchdog slot, when the watchdog is armed (see [`Core::watch_run`]).
+    pub(super) watch: Cell<Option<&'static watchdog::Slot>>,
 }
 
 impl Core {
-    pub(crate) fn new(config: Config) -> Rc<Core> {
+    pub(crate) fn new(config: Config, watchdog: Watchdog) -> Rc<Core> {
         let scheduler =
             config
                 .strategy
@@ -88,7 +91,14 @@ impl Core {
         let user_rng = SimRng::new(config.seed, Stream::User);
         let trace = config.trace_decisions.then(Vec::new);
         let slow_poll = config.debug;
-        let watch = config.watchdog.and_then(|_| watchdog::slot());
+        // Made before the state, which then need not be kept on the stack across these calls
+        // (that cost two more copies of it, measured).
+        let inbox = Arc::new(Inbox::new());
+        let watch = if watchdog.budget != 0 {
+            watchdog::slot()
+        } else {
+            None
+        };
         Rc::new(Core {
             state: RefCell::new(State {
                 config,
@@ -115,9 +125,10 @@ impl Core {
             }),
             clock: Cell::new(Instant::ZERO),
             slow_poll,
-            inbox: Arc::new(Inbox::new()),
+            inbox,
             locals: Locals::default(),
-            watch,
+            watchdog,
+            watch: Cell::new(watch),
         })
     }
 

@@ -123,10 +123,6 @@ impl Core {
                     Step::Poll(ready)
                 };
                 st.current = Some(ready.id);
-                if let Some(slot) = self.watch {
-                    let cancel = matches!(step, Step::Cancel(_));
-                    slot.step(st.steps, ready.id, cancel, st.tasks.spawned_at(ready.key));
-                }
                 return Ok(step);
             }
             match next_deadline {

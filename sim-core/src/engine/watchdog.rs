@@ -12,8 +12,9 @@
 //! - once per run ([`Core::watch_run`]): the run's number, seed, budget and virtual
 //!   time; its [`Label`] only when it differs from the slot's (behind a mutex: once per check
 //!   and thread, never per seed); and, when the run ends, that no run is in progress;
-//! - once per step ([`Slot::step`]): the step, the task and its spawn site, as relaxed stores,
-//!   the step last with release ordering so a reader that sees it sees the rest;
+//! - once per step ([`Slot::step`], from `Core::take`): the step, the task and its spawn site,
+//!   as relaxed stores, the step last with release ordering so a reader that sees it sees the
+//!   rest (a cancellation then marks the task so);
 //! - when the clock moves ([`Core::publish_time`]): the virtual time.
 //!
 //! The watchdog thread (one per process, started by the first run armed with a budget) wakes
@@ -66,6 +67,7 @@ impl Label {
     }
 
     /// Identifies the label without reading it (0 is no label).
+    #[inline]
     fn id(label: Option<&Label>) -> usize {
         label.map_or(0, |l| Arc::as_ptr(&l.0) as *const () as usize)
     }
@@ -125,19 +127,18 @@ impl Slot {
         }
     }
 
-    /// Publishes the step about to be taken: three stores, and nothing else.
+    /// Publishes the step about to be taken, a poll of `task`: three stores, and nothing else.
     #[inline(always)]
-    pub(crate) fn step(
-        &self,
-        step: u64,
-        task: TaskId,
-        cancel: bool,
-        site: &'static Location<'static>,
-    ) {
-        self.task
-            .store(task.0 | if cancel { CANCEL } else { 0 }, Ordering::Relaxed);
+    pub(crate) fn step(&self, step: u64, task: TaskId, site: &'static Location<'static>) {
+        self.task.store(task.0, Ordering::Relaxed);
         self.site.store(Some(site));
         self.step.store(step, Ordering::Release);
+    }
+
+    /// Marks the step just published as the drop of `task`'s future (an abort), not a poll.
+    #[cold]
+    pub(crate) fn cancelling(&self, task: TaskId) {
+        self.task.store(task.0 | CANCEL, Ordering::Release);
     }
 
     /// Publishes the run's virtual time.
@@ -260,6 +261,15 @@ static MIN_BUDGET: AtomicU64 = AtomicU64::new(u64::MAX);
 /// The watchdog thread, once started (`None` if it could not be).
 static WATCHDOG: OnceLock<Option<Thread>> = OnceLock::new();
 
+/// Lowers [`MIN_BUDGET`] and wakes the watchdog to sample at the new, shorter period at once.
+#[cold]
+fn shorter_budget(budget: u64) {
+    MIN_BUDGET.fetch_min(budget, Ordering::Relaxed);
+    if let Some(Some(watchdog)) = WATCHDOG.get() {
+        watchdog.unpark();
+    }
+}
+
 /// A lock that a panic elsewhere cannot poison for the watchdog.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -330,32 +340,32 @@ impl Drop for Watching {
 
 impl Core {
     /// Publishes the start of a run (`block_on`) to the watchdog, if one is armed; the guard
-    /// publishes its end.
+    /// publishes its end. The usual case (the thread's slot known, the label unchanged) is a
+    /// handful of stores, inlined; the rest is [`Core::watch_first_run`].
+    #[inline]
     pub(crate) fn watch_run(&self) -> Watching {
-        let Some(slot) = self.watch else {
+        let budget = self.watchdog.budget;
+        if budget == 0 {
             return Watching(None);
-        };
-        let st = self.state.borrow();
-        let budget = st.config.watchdog.map_or(u64::MAX, |b| b.as_nanos() as u64);
-        slot.budget.store(budget, Ordering::Relaxed);
-        slot.seed.store(st.config.seed, Ordering::Relaxed);
-        slot.time(st.now.as_nanos());
-        let label = st.config.label.as_ref();
-        let id = Label::id(label);
-        if slot.label_id.load(Ordering::Relaxed) != id {
-            let label = label.cloned();
-            drop(st);
-            let old = std::mem::replace(&mut *lock(&slot.label), label);
-            slot.label_id.store(id, Ordering::Relaxed);
-            drop(old);
-        } else {
-            drop(st);
         }
-        if budget < MIN_BUDGET.load(Ordering::Relaxed) {
-            MIN_BUDGET.fetch_min(budget, Ordering::Relaxed);
-            if let Some(Some(watchdog)) = WATCHDOG.get() {
-                watchdog.unpark(); // to sample at the new, shorter period at once
+        let slot = match self.watch.get() {
+            Some(slot)
+                if slot.label_id.load(Ordering::Relaxed)
+                    == Label::id(self.watchdog.label.as_ref()) =>
+            {
+                slot
             }
+            _ => match self.watch_first_run() {
+                Some(slot) => slot,
+                None => return Watching(None),
+            },
+        };
+        slot.budget.store(budget, Ordering::Relaxed);
+        slot.seed
+            .store(self.state.borrow().config.seed, Ordering::Relaxed);
+        slot.time(self.now().as_nanos());
+        if budget < MIN_BUDGET.load(Ordering::Relaxed) {
+            shorter_budget(budget);
         }
         let run = slot.runs.load(Ordering::Relaxed) + 1;
         slot.runs.store(run, Ordering::Relaxed);
@@ -363,10 +373,33 @@ impl Core {
         Watching(Some(slot))
     }
 
+    /// The first run of this runtime with a watchdog, or one whose label the slot does not
+    /// hold: finds the thread's slot (registering the thread on its first run) and gives the
+    /// slot the label.
+    #[cold]
+    fn watch_first_run(&self) -> Option<&'static Slot> {
+        let slot = match self.watch.get() {
+            Some(slot) => slot,
+            None => {
+                let slot = slot()?;
+                self.watch.set(Some(slot));
+                slot
+            }
+        };
+        let label = self.watchdog.label.as_ref();
+        let id = Label::id(label);
+        if slot.label_id.load(Ordering::Relaxed) != id {
+            let old = std::mem::replace(&mut *lock(&slot.label), label.cloned());
+            slot.label_id.store(id, Ordering::Relaxed);
+            drop(old);
+        }
+        Some(slot)
+    }
+
     /// Publishes the virtual time after the clock moved.
     #[inline]
     pub(crate) fn publish_time(&self, nanos: u64) {
-        if let Some(slot) = self.watch {
+        if let Some(slot) = self.watch.get() {
             slot.time(nanos);
         }
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::Runtime;
-use crate::engine::{Config, Label, UnobservedPanic};
+use crate::engine::{Config, Label, UnobservedPanic, Watchdog};
 use crate::env::{EnvError, EnvSettings, PanicPolicy};
 use crate::record::DEFAULT_SLOW_POLL;
 use crate::sched::GuideStep;
@@ -49,6 +49,7 @@ pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Builder {
     config: Config,
+    watchdog: Watchdog,
 }
 
 impl Default for Builder {
@@ -81,7 +82,9 @@ impl Builder {
                 trace_decisions: false,
                 inject_at: None,
                 debug: None,
-                watchdog: Some(DEFAULT_WATCHDOG),
+            },
+            watchdog: Watchdog {
+                budget: DEFAULT_WATCHDOG.as_nanos() as u64,
                 label: None,
             },
         }
@@ -371,7 +374,11 @@ impl Builder {
     /// # drop(rt);
     /// ```
     pub fn watchdog(mut self, budget: impl Into<Option<Duration>>) -> Builder {
-        self.config.watchdog = budget.into().filter(|b| !b.is_zero());
+        // In nanoseconds, saturating (585 years is as good as no limit, but still armed).
+        let nanos = budget
+            .into()
+            .map_or(0, |b| b.as_nanos().min(u64::MAX as u128) as u64);
+        self.watchdog.budget = nanos;
         self
     }
 
@@ -382,7 +389,7 @@ impl Builder {
         test: impl Into<String>,
         replay: impl Fn(u64) -> String + Send + Sync + 'static,
     ) -> Builder {
-        self.config.label = Some(Label::new(test, replay));
+        self.watchdog.label = Some(Label::new(test, replay));
         self
     }
 
@@ -438,7 +445,7 @@ impl Builder {
     /// assert_eq!(rt.block_on(async { 3 }).unwrap(), 3);
     /// ```
     pub fn build(self) -> Runtime {
-        Runtime::from_config(self.config)
+        Runtime::from_config(self.config, self.watchdog)
     }
 }
 
