@@ -405,40 +405,32 @@ impl Core {
     }
 }
 
-/// What the watchdog last saw of a slot.
+/// What the watchdog last saw of a slot: its progress, and when it first saw it.
 #[derive(Clone, Copy)]
 struct Seen {
     progress: Option<(u64, u64)>,
     since: Instant,
 }
 
-/// How long the watchdog sleeps between samples, for the smallest budget armed.
-fn period(min_budget: u64) -> Duration {
-    (Duration::from_nanos(min_budget) / 8).clamp(Duration::from_millis(1), Duration::from_secs(1))
+/// What the watchdog remembers between samples, one [`Seen`] per slot of the registry.
+#[derive(Default)]
+struct Sampler {
+    seen: Vec<Seen>,
 }
 
-/// The watchdog thread: samples every slot each period, and ends the process at the first
-/// step found stuck beyond its budget.
-fn watch() {
-    let mut seen: Vec<Seen> = Vec::new();
-    loop {
-        let period = period(MIN_BUDGET.load(Ordering::Relaxed));
-        let asleep = Instant::now();
-        std::thread::park_timeout(period);
-        let now = Instant::now();
-        // Woken far later than asked: the whole process was stopped (a debugger, a suspended
-        // machine) or starved. Count afresh rather than blame a run for the pause.
-        let paused = now.duration_since(asleep) > 2 * period + Duration::from_millis(100);
-        let slots = lock(&REGISTRY).slots.clone();
-        seen.resize(
-            slots.len(),
-            Seen {
-                progress: None,
-                since: now,
-            },
-        );
+impl Sampler {
+    /// Samples `slots` at `now`: the slots (by index) whose step has stayed the same for at
+    /// least their budget, with how long it has been seen. A slot with no run, or whose step
+    /// changed since the last sample, starts counting from `now`; so do all slots after a
+    /// pause (`paused`: the watchdog itself woke far later than it asked).
+    fn sample(&mut self, slots: &[&Slot], now: Instant, paused: bool) -> Vec<(usize, Duration)> {
+        let fresh = Seen {
+            progress: None,
+            since: now,
+        };
+        self.seen.resize(slots.len(), fresh);
         let mut stuck = Vec::new();
-        for (slot, seen) in slots.iter().zip(&mut seen) {
+        for (index, (slot, seen)) in slots.iter().zip(&mut self.seen).enumerate() {
             let progress = slot.progress();
             if progress.is_none() || progress != seen.progress || paused {
                 *seen = Seen {
@@ -449,15 +441,42 @@ fn watch() {
             }
             let budget = Duration::from_nanos(slot.budget.load(Ordering::Relaxed));
             let elapsed = now.duration_since(seen.since);
-            // The pair was seen again after the sample: the step is still the same one.
+            // Read again after the budget: still the same step, not one that just began.
             if elapsed >= budget && slot.progress() == progress {
-                stuck.push(slot.report(elapsed));
+                stuck.push((index, elapsed));
             }
         }
+        stuck
+    }
+}
+
+/// How long the watchdog sleeps between samples, for the smallest budget armed.
+fn period(min_budget: u64) -> Duration {
+    (Duration::from_nanos(min_budget) / 8).clamp(Duration::from_millis(1), Duration::from_secs(1))
+}
+
+/// Whether the watchdog, asleep since `asleep` for `period`, woke so late at `now` that the
+/// whole process must have been stopped (a debugger, a suspended machine) or starved: then
+/// it counts afresh rather than blame a run for the pause.
+fn paused(asleep: Instant, now: Instant, period: Duration) -> bool {
+    now.duration_since(asleep) > 2 * period + Duration::from_millis(100)
+}
+
+/// The watchdog thread: samples every slot each period, and at the first step found stuck
+/// beyond its budget prints the report and ends the process.
+fn watch() {
+    let mut sampler = Sampler::default();
+    loop {
+        let period = period(MIN_BUDGET.load(Ordering::Relaxed));
+        let asleep = Instant::now();
+        std::thread::park_timeout(period);
+        let now = Instant::now();
+        let slots = lock(&REGISTRY).slots.clone();
+        let stuck = sampler.sample(&slots, now, paused(asleep, now, period));
         if !stuck.is_empty() {
             let mut text = String::from("\n");
-            for report in stuck {
-                text += &report;
+            for (index, elapsed) in stuck {
+                text += &slots[index].report(elapsed);
                 text.push('\n');
             }
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
@@ -476,6 +495,79 @@ mod tests {
         assert_eq!(period(10_000_000_000), Duration::from_secs(1));
         assert_eq!(period(400_000_000), Duration::from_millis(50));
         assert_eq!(period(1_000), Duration::from_millis(1));
+    }
+
+    /// A slot as a run leaves it while taking `step` under `budget`.
+    fn running(run: u64, step: u64, budget: Duration) -> Slot {
+        let slot = Slot::new();
+        slot.budget
+            .store(budget.as_nanos() as u64, Ordering::Relaxed);
+        slot.step(step, TaskId(1), Location::caller());
+        slot.run.store(run, Ordering::Release);
+        slot
+    }
+
+    const BUDGET: Duration = Duration::from_millis(300);
+
+    #[test]
+    fn a_step_is_reported_once_seen_unchanged_for_its_budget_and_not_before() {
+        let slot = running(1, 5, BUDGET);
+        let mut sampler = Sampler::default();
+        let t0 = Instant::now();
+        assert!(sampler.sample(&[&slot], t0, false).is_empty(), "first seen");
+        let almost = t0 + BUDGET - Duration::from_millis(1);
+        assert!(sampler.sample(&[&slot], almost, false).is_empty());
+        let stuck = sampler.sample(&[&slot], t0 + BUDGET, false);
+        assert_eq!(stuck, [(0, BUDGET)]);
+    }
+
+    #[test]
+    fn progress_a_new_run_an_idle_slot_or_a_pause_start_the_count_again() {
+        let slot = running(1, 5, BUDGET);
+        let mut sampler = Sampler::default();
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        sampler.sample(&[&slot], t0, false);
+        slot.step(6, TaskId(1), Location::caller()); // the next step
+        assert!(sampler.sample(&[&slot], at(200), false).is_empty());
+        assert!(
+            sampler.sample(&[&slot], at(400), false).is_empty(),
+            "200 ms into step 6"
+        );
+        assert_eq!(sampler.sample(&[&slot], at(500), false).len(), 1);
+
+        slot.run.store(2, Ordering::Release); // a new run, at the same step number
+        assert!(sampler.sample(&[&slot], at(600), false).is_empty());
+        assert!(
+            sampler.sample(&[&slot], at(800), true).is_empty(),
+            "paused: counted afresh"
+        );
+        assert!(sampler.sample(&[&slot], at(1000), false).is_empty());
+        assert_eq!(sampler.sample(&[&slot], at(1100), false).len(), 1);
+
+        slot.run.store(0, Ordering::Release); // no run in progress
+        for ms in [1200, 2000, 9000] {
+            assert!(sampler.sample(&[&slot], at(ms), false).is_empty());
+        }
+    }
+
+    #[test]
+    fn each_slot_is_judged_by_its_own_budget() {
+        let short = running(1, 1, Duration::from_millis(100));
+        let long = running(1, 1, Duration::from_secs(10));
+        let mut sampler = Sampler::default();
+        let t0 = Instant::now();
+        sampler.sample(&[&short, &long], t0, false);
+        let stuck = sampler.sample(&[&short, &long], t0 + Duration::from_secs(1), false);
+        assert_eq!(stuck, [(0, Duration::from_secs(1))]);
+    }
+
+    #[test]
+    fn a_late_wake_is_a_pause() {
+        let t0 = Instant::now();
+        let period = Duration::from_millis(50);
+        assert!(!paused(t0, t0 + Duration::from_millis(120), period));
+        assert!(paused(t0, t0 + Duration::from_millis(201), period));
     }
 
     #[test]

@@ -471,6 +471,40 @@ mod tests {
     }
 
     #[test]
+    fn the_watchdog_budget_comes_from_the_setter_or_the_environment() {
+        let budget = |b: Builder| b.watchdog.budget;
+        assert_eq!(budget(Builder::new()), DEFAULT_WATCHDOG.as_nanos() as u64);
+        assert_eq!(
+            budget(Builder::new().watchdog(Duration::from_secs(1))),
+            1_000_000_000
+        );
+        assert_eq!(budget(Builder::new().watchdog(None)), 0);
+        assert_eq!(
+            budget(Builder::new().watchdog(Duration::ZERO)),
+            0,
+            "zero is off"
+        );
+        assert_eq!(
+            budget(Builder::new().watchdog(Duration::MAX)),
+            u64::MAX,
+            "saturates"
+        );
+        let env = |value| budget(from(&[("SIM_WATCHDOG", value)]).unwrap());
+        assert_eq!(env("250ms"), 250_000_000);
+        assert_eq!(env("off"), 0);
+        assert_eq!(env("0"), 0);
+        // The table's default is the code's.
+        let row = crate::env::VARIABLES
+            .iter()
+            .find(|v| v.name == "SIM_WATCHDOG")
+            .unwrap();
+        assert_eq!(
+            row.default,
+            humantime::format_duration(DEFAULT_WATCHDOG).to_string()
+        );
+    }
+
+    #[test]
     fn malformed_values_name_variable_and_value() {
         for (var, value, needle) in [
             ("SIM_SEED", "-1", "unsigned 64-bit seed"),
