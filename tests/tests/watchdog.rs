@@ -49,6 +49,21 @@ mod fixtures {
         waiter.await.unwrap();
     }
 
+    /// Another runtime's `block_on` inside a poll, on a future that needs this simulation to
+    /// move on: it never can.
+    #[sim::test(seeds = 3)]
+    #[ignore = "fixture: tokio's block_on never returns; run by the watchdog tests"]
+    async fn foreign_block_on() {
+        let (tx, rx) = sim::sync::oneshot::channel();
+        let sender = sim::spawn(async move { tx.send(1).unwrap() });
+        let tokio = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // The sender is a task of this simulation, which cannot run while this poll lasts.
+        assert_eq!(tokio.block_on(rx).unwrap(), 1);
+        sender.await.unwrap();
+    }
+
     /// Every step blocks for 150 ms: more than the budget in all, less in any one step.
     #[sim::test(seeds = 2)]
     #[ignore = "fixture: slow steps within the budget; run by the watchdog tests"]
@@ -279,6 +294,15 @@ fn a_nested_block_on_that_never_returns_is_reported() {
         "{task}"
     );
     assert!(report_line(&report, "at").contains("t=0ns"), "{report}");
+    replays_the_same_stop(&report);
+}
+
+#[test]
+fn a_foreign_runtimes_block_on_inside_a_poll_is_reported() {
+    let report = stopped("fixtures::foreign_block_on", &[BUDGET]);
+    let task = report_line(&report, "task");
+    assert!(task.starts_with("#0 \"main\""), "{task}");
+    assert_eq!(report_line(&report, "at"), "step 1, t=0ns");
     replays_the_same_stop(&report);
 }
 
