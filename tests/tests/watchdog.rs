@@ -81,6 +81,13 @@ mod fixtures {
         std::thread::sleep(std::time::Duration::from_millis(600));
     }
 
+    /// The attribute's budget: one step of 600 ms is over it.
+    #[sim::test(seeds = 1, watchdog = "300ms")]
+    #[ignore = "fixture: one 600 ms step over the attribute's budget; run by the watchdog tests"]
+    async fn attribute_budget() {
+        std::thread::sleep(std::time::Duration::from_millis(600));
+    }
+
     /// Some seeds spin forever, others pass.
     #[sim::test(seeds = 40)]
     #[ignore = "fixture: some seeds never return from a poll; run by the watchdog tests"]
@@ -336,6 +343,21 @@ fn the_watchdog_can_be_turned_off() {
         "a 600 ms step within 2 s:\n{}",
         ended.text
     );
+}
+
+/// `watchdog = "300ms"` in the attribute sets the budget, and the replay command (which does
+/// not need to say it) stops at the same step; `SIM_WATCHDOG` overrides the attribute.
+#[test]
+fn the_attribute_sets_the_budget_and_the_environment_overrides_it() {
+    let report = stopped("fixtures::attribute_budget", &[]);
+    let command = report_line(&report, "replay");
+    assert!(!command.contains("SIM_WATCHDOG"), "{command}");
+    let (vars, test) = parse_replay(command);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let again = stopped(&test, &vars);
+    assert_eq!(report_line(&again, "at"), report_line(&report, "at"));
+    let ended = run_fixture("fixtures::attribute_budget", &[("SIM_WATCHDOG", "5s")]);
+    assert_eq!(ended.code, Some(0), "{}", ended.text);
 }
 
 /// With seeds on two threads, the thread that stops is reported, and its seed replays the stop.
