@@ -12,9 +12,11 @@
 //! - once per run ([`Core::watch_run`]): the run's number, seed, budget and virtual
 //!   time; its [`Label`] only when it differs from the slot's (behind a mutex: once per check
 //!   and thread, never per seed); and, when the run ends, that no run is in progress;
-//! - once per step ([`Slot::step`], from `Core::take`): the step, the task and its spawn site,
-//!   as relaxed stores, the step last with release ordering so a reader that sees it sees the
-//!   rest (a cancellation then marks the task so);
+//! - once per step ([`Slot::step`], from `Core::take`): the step, the task and its slot in the
+//!   task table, as relaxed stores, the step last with release ordering so a reader that sees
+//!   it sees the rest (a cancellation then marks the task so);
+//! - once per spawn ([`Slot::spawned`]): where the task was spawned, in the slot's table of
+//!   spawn sites (indexed like the task table, chunked, so it never moves);
 //! - when the clock moves ([`Core::publish_time`]): the virtual time.
 //!
 //! The watchdog thread (one per process, started by the first run armed with a budget) wakes
@@ -83,6 +85,33 @@ impl fmt::Debug for Label {
 /// polling it.
 const CANCEL: u64 = 1 << 63;
 
+/// Task-table slots whose spawn sites one chunk of a [`Slot`]'s table keeps.
+const CHUNK: usize = 1024;
+
+/// Chunks in a [`Slot`]'s table of spawn sites: the sites of the first 2^20 task-table slots
+/// are kept (a run with more tasks alive at once is reported without the sites of the rest).
+const CHUNKS: usize = 1024;
+
+/// What the table of spawn sites holds for one task-table slot: the latest task to take the
+/// slot, the runtime it belongs to (see [`address`]), and where that task was spawned. 32
+/// bytes, so that finding one is a shift.
+#[repr(align(32))]
+struct Site {
+    task: AtomicU64,
+    core: AtomicUsize,
+    at: AtomicCell<Option<&'static Location<'static>>>,
+}
+
+type Chunk = [Site; CHUNK];
+
+/// A runtime's address, as a number that is only ever compared: kept with the spawn sites it
+/// writes, so that a site written by another runtime on the same thread (spawning into a
+/// runtime that is not running, through a `Handle`) is not taken for this run's.
+#[inline(always)]
+fn address(core: &Core) -> usize {
+    core as *const Core as usize
+}
+
 /// What one thread's runs publish for the watchdog. Only the thread that leased the slot
 /// writes it; the watchdog only reads it (and the label and thread name, under their locks).
 /// A cache line of its own, so threads running seeds side by side do not share one.
@@ -92,8 +121,14 @@ pub(crate) struct Slot {
     step: AtomicU64,
     /// The id of the task the step polls, with [`CANCEL`] if it drops the task's future.
     task: AtomicU64,
-    /// Where that task was spawned.
-    site: AtomicCell<Option<&'static Location<'static>>>,
+    /// That task's slot in the task table, where `sites` says where it was spawned.
+    key: AtomicUsize,
+    /// The running runtime's [`address`].
+    core: AtomicUsize,
+    /// Where the latest task of each task-table slot was spawned, written at spawn (rather
+    /// than at every step: a spawn is rarer); chunks are made as slots are first used and
+    /// never move or go away, so the watchdog reads them without a lock.
+    sites: [AtomicCell<Option<&'static Chunk>>; CHUNKS],
     /// The run's virtual time, in nanoseconds.
     time: AtomicU64,
     /// The run in progress, numbered from 1 for the slot; 0 while none is.
@@ -115,7 +150,9 @@ impl Slot {
         Slot {
             step: AtomicU64::new(0),
             task: AtomicU64::new(0),
-            site: AtomicCell::new(None),
+            key: AtomicUsize::new(0),
+            core: AtomicUsize::new(0),
+            sites: std::array::from_fn(|_| AtomicCell::new(None)),
             time: AtomicU64::new(0),
             run: AtomicU64::new(0),
             budget: AtomicU64::new(u64::MAX),
@@ -127,12 +164,64 @@ impl Slot {
         }
     }
 
-    /// Publishes the step about to be taken, a poll of `task`: three stores, and nothing else.
+    /// Publishes the step about to be taken, a poll of `task` in task-table slot `key`: three
+    /// stores, and nothing else.
     #[inline(always)]
-    pub(crate) fn step(&self, step: u64, task: TaskId, site: &'static Location<'static>) {
+    pub(crate) fn step(&self, step: u64, task: TaskId, key: usize) {
         self.task.store(task.0, Ordering::Relaxed);
-        self.site.store(Some(site));
+        self.key.store(key, Ordering::Relaxed);
         self.step.store(step, Ordering::Release);
+    }
+
+    /// Keeps where task `task`, in task-table slot `key` of runtime `core`, was spawned.
+    #[inline(always)]
+    pub(crate) fn spawned(
+        &self,
+        core: &Core,
+        key: usize,
+        task: TaskId,
+        at: &'static Location<'static>,
+    ) {
+        let Some(cell) = self.sites.get(key / CHUNK) else {
+            return; // past the table: the report will lack this site
+        };
+        let chunk = match cell.load() {
+            Some(chunk) => chunk,
+            None => self.new_chunk(cell),
+        };
+        let site = &chunk[key % CHUNK];
+        site.task.store(task.0, Ordering::Relaxed);
+        site.core.store(address(core), Ordering::Relaxed);
+        site.at.store(Some(at));
+    }
+
+    /// A chunk of the table of spawn sites, made the first time one of its slots is used.
+    /// Leaked on purpose: the watchdog may read it at any time, and the slot (with its
+    /// table) is reused by the threads that come after, so there are never more than the
+    /// chunks of the largest task tables that ran at once.
+    #[cold]
+    fn new_chunk(&self, cell: &AtomicCell<Option<&'static Chunk>>) -> &'static Chunk {
+        let sites: Box<[Site]> = (0..CHUNK)
+            .map(|_| Site {
+                task: AtomicU64::new(u64::MAX),
+                core: AtomicUsize::new(0),
+                at: AtomicCell::new(None),
+            })
+            .collect();
+        let chunk: Box<Chunk> = sites.try_into().unwrap_or_else(|_| unreachable!());
+        let chunk: &'static Chunk = Box::leak(chunk);
+        cell.store(Some(chunk));
+        chunk
+    }
+
+    /// Where the stuck task was spawned, if the table of sites still says so for this run.
+    fn site(&self, task: TaskId) -> Option<&'static Location<'static>> {
+        let key = self.key.load(Ordering::Relaxed);
+        let chunk = self.sites.get(key / CHUNK)?.load()?;
+        let site = &chunk[key % CHUNK];
+        let ours = site.task.load(Ordering::Relaxed) == task.0
+            && site.core.load(Ordering::Relaxed) == self.core.load(Ordering::Relaxed);
+        ours.then(|| site.at.load()).flatten()
     }
 
     /// Marks the step just published as the drop of `task`'s future (an abort), not a poll.
@@ -158,7 +247,7 @@ impl Slot {
         let budget = Duration::from_nanos(self.budget.load(Ordering::Relaxed));
         let task = self.task.load(Ordering::Relaxed);
         let (id, cancel) = (TaskId(task & !CANCEL), task & CANCEL != 0);
-        let site = self.site.load();
+        let site = self.site(id);
         let step = self.step.load(Ordering::Acquire);
         let time = Duration::from_nanos(self.time.load(Ordering::Relaxed));
         let seed = self.seed.load(Ordering::Relaxed);
@@ -361,6 +450,7 @@ impl Core {
             },
         };
         slot.budget.store(budget, Ordering::Relaxed);
+        slot.core.store(address(self), Ordering::Relaxed);
         slot.seed
             .store(self.state.borrow().config.seed, Ordering::Relaxed);
         slot.time(self.now().as_nanos());
@@ -502,7 +592,7 @@ mod tests {
         let slot = Slot::new();
         slot.budget
             .store(budget.as_nanos() as u64, Ordering::Relaxed);
-        slot.step(step, TaskId(1), Location::caller());
+        slot.step(step, TaskId(1), 0);
         slot.run.store(run, Ordering::Release);
         slot
     }
@@ -528,7 +618,7 @@ mod tests {
         let t0 = Instant::now();
         let at = |ms: u64| t0 + Duration::from_millis(ms);
         sampler.sample(&[&slot], t0, false);
-        slot.step(6, TaskId(1), Location::caller()); // the next step
+        slot.step(6, TaskId(1), 0); // the next step
         assert!(sampler.sample(&[&slot], at(200), false).is_empty());
         assert!(
             sampler.sample(&[&slot], at(400), false).is_empty(),
@@ -573,6 +663,11 @@ mod tests {
     #[test]
     fn a_slot_has_a_cache_line_of_its_own() {
         assert_eq!(std::mem::align_of::<Slot>(), 64);
+        assert_eq!(
+            std::mem::size_of::<Site>(),
+            32,
+            "a site is found with a shift"
+        );
         assert!(AtomicCell::<Option<&'static Location<'static>>>::is_lock_free());
     }
 

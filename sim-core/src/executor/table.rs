@@ -308,13 +308,6 @@ impl TaskTable {
         }
     }
 
-    /// Where the task in slot `key` (a live task's slot) was spawned: no check of its id, for
-    /// the watchdog, which publishes it at every step.
-    #[inline]
-    pub(crate) fn spawned_at(&self, key: usize) -> &'static Location<'static> {
-        self.cold[key].spawned_at
-    }
-
     /// The cold state of task `id`, if slot `key` still describes it.
     pub(crate) fn cold(&self, key: usize, id: TaskId) -> Option<&Cold> {
         self.cold.get(key).filter(|c| c.id() == id)
