@@ -44,7 +44,12 @@ impl Core {
         let mut st = self.state.borrow_mut();
         let ready = st.tasks.insert(task, &self.inbox);
         if let Some(slot) = self.watch.get() {
-            slot.spawned(self, ready.key, ready.id, spawned_at);
+            slot.spawned(
+                super::watchdog::address(self),
+                ready.key,
+                ready.id,
+                spawned_at,
+            );
         }
         st.scheduler.on_spawn(ready.id);
         let parent = st.current;

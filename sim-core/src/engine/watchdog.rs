@@ -108,7 +108,7 @@ type Chunk = [Site; CHUNK];
 /// writes, so that a site written by another runtime on the same thread (spawning into a
 /// runtime that is not running, through a `Handle`) is not taken for this run's.
 #[inline(always)]
-fn address(core: &Core) -> usize {
+pub(crate) fn address(core: &Core) -> usize {
     core as *const Core as usize
 }
 
@@ -173,11 +173,12 @@ impl Slot {
         self.step.store(step, Ordering::Release);
     }
 
-    /// Keeps where task `task`, in task-table slot `key` of runtime `core`, was spawned.
+    /// Keeps where task `task`, in task-table slot `key` of the runtime at `core` (see
+    /// [`address`]), was spawned.
     #[inline(always)]
     pub(crate) fn spawned(
         &self,
-        core: &Core,
+        core: usize,
         key: usize,
         task: TaskId,
         at: &'static Location<'static>,
@@ -191,7 +192,7 @@ impl Slot {
         };
         let site = &chunk[key % CHUNK];
         site.task.store(task.0, Ordering::Relaxed);
-        site.core.store(address(core), Ordering::Relaxed);
+        site.core.store(core, Ordering::Relaxed);
         site.at.store(Some(at));
     }
 
@@ -650,6 +651,31 @@ mod tests {
         sampler.sample(&[&short, &long], t0, false);
         let stuck = sampler.sample(&[&short, &long], t0 + Duration::from_secs(1), false);
         assert_eq!(stuck, [(0, Duration::from_secs(1))]);
+    }
+
+    #[test]
+    fn a_spawn_site_is_found_for_the_stuck_task_of_the_running_runtime_only() {
+        let slot = Slot::new();
+        let (here, there) = (Location::caller(), Location::caller());
+        let (core, other) = (0x1000, 0x2000);
+        slot.core.store(core, Ordering::Relaxed);
+        let stuck_at = |task: u64, key: usize| {
+            slot.step(1, TaskId(task), key);
+            slot.site(TaskId(task))
+        };
+        slot.spawned(core, 3, TaskId(3), here);
+        slot.spawned(core, 5000, TaskId(9), there); // in the fifth chunk
+        assert_eq!(stuck_at(3, 3), Some(here));
+        assert_eq!(stuck_at(9, 5000), Some(there));
+        assert_eq!(stuck_at(4, 4), None, "a slot no task took");
+        slot.spawned(core, 3, TaskId(10), there); // slot 3's next task
+        assert_eq!(stuck_at(3, 3), None, "the slot no longer names task 3");
+        assert_eq!(stuck_at(10, 3), Some(there));
+        slot.spawned(other, 3, TaskId(10), here); // another runtime's task 10, in its slot 3
+        assert_eq!(stuck_at(10, 3), None, "not the running runtime's");
+        let past = CHUNK * CHUNKS;
+        slot.spawned(core, past, TaskId(11), here);
+        assert_eq!(stuck_at(11, past), None, "past the table: not kept");
     }
 
     #[test]
