@@ -116,7 +116,8 @@ pub use record::{
     ReplayError, RunPoint, Schedule, SlowPoll, TaskId, TaskInfo,
 };
 pub use runtime::{
-    Builder, DEFAULT_MAX_STEPS, Handle, Runtime, UnobservedPanic, in_simulation, seed, steps_taken,
+    Builder, DEFAULT_MAX_STEPS, DEFAULT_WATCHDOG, Handle, Runtime, UnobservedPanic, in_simulation,
+    seed, steps_taken,
 };
 pub use sched::{ParseStrategyError, Strategy};
 pub use task::{JoinHandle, spawn};

@@ -11,7 +11,7 @@ use syn::{Expr, ExprLit, Lit, MetaNameValue, Token};
 /// Every argument the attribute accepts, as listed in errors.
 pub(crate) const ALLOWED: &str = "seeds = N, seed = N, strategy = \"name\", depth = N, max_steps = N, max_time = \"30s\", chaos = bool, buggify = bool, \
      blocking_threads = N, unobserved_panic = \"fail\" | \"ignore\", debug = bool, \
-     slow_poll = \"100ms\", record_events = bool, crate = \"path\"";
+     slow_poll = \"100ms\", record_events = bool, watchdog = \"10s\" | \"off\", crate = \"path\"";
 
 /// What `unobserved_panic = ".."` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub(crate) struct Args {
     pub(crate) debug: Option<Spanned<bool>>,
     pub(crate) slow_poll: Option<Spanned<Duration>>,
     pub(crate) record_events: Option<Spanned<bool>>,
+    /// The watchdog's budget; `None` inside for `"off"`.
+    pub(crate) watchdog: Option<Spanned<Option<Duration>>>,
     pub(crate) krate: Option<Spanned<syn::Path>>,
 }
 
@@ -222,6 +224,25 @@ impl Args {
                 set_once(&mut self.unobserved_panic, "unobserved_panic", value, span)
             }
             "debug" => set_once(&mut self.debug, "debug", boolean(pair, "debug")?, span),
+            "watchdog" => {
+                let s = string(pair, "watchdog", "watchdog = \"30s\"")?;
+                let budget = match s.value().trim() {
+                    "off" | "0" => None,
+                    text => {
+                        let d = humantime::parse_duration(text).map_err(|e| {
+                            syn::Error::new_spanned(
+                                &s,
+                                format!(
+                                    "`watchdog` is not a duration ({e}); write e.g. \"30s\", or \
+                                     \"off\" for no watchdog"
+                                ),
+                            )
+                        })?;
+                        Some(d).filter(|d| !d.is_zero())
+                    }
+                };
+                set_once(&mut self.watchdog, "watchdog", budget, span)
+            }
             "record_events" => set_once(
                 &mut self.record_events,
                 "record_events",

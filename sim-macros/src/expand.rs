@@ -158,6 +158,16 @@ fn runtime_settings(args: &Args, krate: &TokenStream) -> TokenStream {
         let on = on.value;
         calls.extend(quote!(.record_events(#on)));
     }
+    if let Some(budget) = &args.watchdog {
+        let budget = match budget.value {
+            Some(d) => {
+                let d = duration(d);
+                quote!(::core::option::Option::Some(#d))
+            }
+            None => quote!(::core::option::Option::None::<::core::time::Duration>),
+        };
+        calls.extend(quote!(.watchdog(#budget)));
+    }
     calls
 }
 

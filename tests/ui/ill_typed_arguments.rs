@@ -37,4 +37,10 @@ async fn slow_poll_not_a_duration() {}
 #[sim::test(record_events = "yes")]
 async fn record_events_as_string() {}
 
+#[sim::test(watchdog = "never")]
+async fn watchdog_not_a_duration() {}
+
+#[sim::test(watchdog = 30)]
+async fn watchdog_as_integer() {}
+
 fn main() {}

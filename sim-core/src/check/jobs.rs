@@ -48,6 +48,7 @@ impl<T: TestFn> SeedRunner<'_, T> {
             return self.run_exhaustive(max_preemptions, started);
         }
         self.horizon = self.learn_horizon()?;
+        let _ = check.learned_horizon.set(self.horizon);
         let targets = targets(check);
         let summary = match self.run_targets(&targets) {
             Ok(summary) => summary,

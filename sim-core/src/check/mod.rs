@@ -118,6 +118,9 @@ pub struct Check {
     regressions: RegressionsSetting,
     /// The run a `SIM_REPLAY` token asks for.
     replay: Option<ReplayToken>,
+    /// PCT's horizon once learned, for the watchdog's replay command (made on another thread,
+    /// only if a step hangs).
+    learned_horizon: std::sync::Arc<std::sync::OnceLock<Option<u64>>>,
     /// A token's schedule, followed leniently: where it stops fitting (the code changed), the
     /// run goes on with default choices and the report says where.
     replay_guide: Option<Vec<GuideStep>>,
@@ -163,6 +166,7 @@ impl Check {
             env_read: false,
             regressions: RegressionsSetting::On,
             replay: None,
+            learned_horizon: std::sync::Arc::default(),
             replay_guide: None,
             selector: None,
             runtime: Builder::new(),
@@ -578,10 +582,11 @@ impl Check {
                     .to_string(),
             ));
         }
-        let outcome = SeedRunner::new(&self, &test, caller).run_check();
+        let check = self.labelled();
+        let outcome = SeedRunner::new(&check, &test, caller).run_check();
         match outcome {
             Err(CheckError::Failed(mut failure)) if save && failure.regression.is_none() => {
-                self.save_regression(&mut failure);
+                check.save_regression(&mut failure);
                 Err(CheckError::Failed(failure))
             }
             other => other,

@@ -13,11 +13,11 @@ use std::hash::{DefaultHasher, Hasher};
 use std::panic::Location;
 use std::time::Duration;
 
-use super::Check;
 use super::probe::Probe;
 use super::quiet;
 use super::report::{Failure, FailureKind};
 use super::token::RunShape;
+use super::{Check, seed_for};
 use crate::env::ReplayToken;
 use crate::error::{NonDeterminism, NonDeterminismKind, SimError};
 use crate::record::{DecisionPoint, RunPoint, Schedule, TaskId, TaskInfo};
@@ -434,6 +434,31 @@ impl<T> SeedRunner<'_, T> {
             inject: None,
             twice,
         }
+    }
+}
+
+impl Check {
+    /// This check with its runs labelled for the watchdog's report (see
+    /// `Builder::watchdog`): the test's name, and the command that replays a seed, made only
+    /// if a report is printed. Set once per check; each seed's builder carries it.
+    pub(super) fn labelled(mut self) -> Check {
+        let check = self.clone();
+        let learned = std::sync::Arc::clone(&self.learned_horizon);
+        let probe = seed_for(&self.name, PCT_PROBE_POSITION);
+        let replay = move |seed| {
+            let runner = SeedRunner {
+                check: &check,
+                test: &(),
+                caller: Location::caller(),
+                horizon: learned.get().copied().flatten(),
+            };
+            // The hanging run's seed position is not known here; PCT's probe is the one seed
+            // that runs without the learned horizon.
+            let position = (seed == probe).then_some(PCT_PROBE_POSITION);
+            runner.replay_command(runner.shape(position, seed, None, false))
+        };
+        self.runtime = self.runtime.label(self.name.clone(), replay);
+        self
     }
 }
 

@@ -48,6 +48,15 @@ pub(crate) struct Config {
     pub(crate) debug: Option<Duration>,
 }
 
+/// The watchdog's settings, kept beside the [`Config`] rather than in it (see `Core`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Watchdog {
+    /// The budget of wall-clock time for one step, in nanoseconds; 0 when off.
+    pub(crate) budget: u64,
+    /// What the report says about the run (the checker's test name and replay command).
+    pub(crate) label: Option<super::Label>,
+}
+
 /// Where cancellation injection stands in a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Injection {

@@ -11,7 +11,8 @@
 //! - [`timers`] and [`timer_queue`]: the clock and the timer driver;
 //! - [`choice`]: decisions made for program code (chaos, `select!`, injection);
 //! - [`deadlock`]: what blocked tasks wait on; [`debug`]: debug mode's measurements;
-//! - [`teardown`]: dropping every task with the runtime; [`context`]: the current engine.
+//! - [`teardown`]: dropping every task with the runtime; [`context`]: the current engine;
+//! - [`watchdog`]: what a run publishes for the process's watchdog thread, and that thread.
 //!
 //! Invariants:
 //! - all state sits in one `RefCell<State>`; a borrow is held only for a short, self-contained
@@ -39,6 +40,7 @@ mod step;
 mod teardown;
 mod timer_queue;
 mod timers;
+mod watchdog;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -47,10 +49,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::config::UnobservedPanic;
-pub(crate) use self::config::{Config, Injection};
+pub(crate) use self::config::{Config, Injection, Watchdog};
 pub use self::deadlock::WaitTarget;
 pub(crate) use self::step::Step;
 pub(crate) use self::timer_queue::TimerKey;
+pub(crate) use self::watchdog::Label;
 
 use self::callbacks::Callbacks;
 use self::locals::Locals;
@@ -72,10 +75,15 @@ pub(crate) struct Core {
     pub(super) inbox: Arc<Inbox>,
     /// State the subsystems above the engine keep for this run.
     pub(super) locals: Locals,
+    /// The watchdog's settings (apart from the config, which is copied around while the
+    /// runtime is made: a larger config measured 150 more instructions per runtime).
+    pub(super) watchdog: Watchdog,
+    /// This thread's watchdog slot, when the watchdog is armed (see [`Core::watch_run`]).
+    pub(super) watch: Cell<Option<&'static watchdog::Slot>>,
 }
 
 impl Core {
-    pub(crate) fn new(config: Config) -> Rc<Core> {
+    pub(crate) fn new(config: Config, watchdog: Watchdog) -> Rc<Core> {
         let scheduler =
             config
                 .strategy
@@ -83,6 +91,14 @@ impl Core {
         let user_rng = SimRng::new(config.seed, Stream::User);
         let trace = config.trace_decisions.then(Vec::new);
         let slow_poll = config.debug;
+        // Made before the state, which then need not be kept on the stack across these calls
+        // (that cost two more copies of it, measured).
+        let inbox = Arc::new(Inbox::new());
+        let watch = if watchdog.budget != 0 {
+            watchdog::slot()
+        } else {
+            None
+        };
         Rc::new(Core {
             state: RefCell::new(State {
                 config,
@@ -109,8 +125,10 @@ impl Core {
             }),
             clock: Cell::new(Instant::ZERO),
             slow_poll,
-            inbox: Arc::new(Inbox::new()),
+            inbox,
             locals: Locals::default(),
+            watchdog,
+            watch: Cell::new(watch),
         })
     }
 

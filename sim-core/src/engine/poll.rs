@@ -23,10 +23,17 @@ pub(crate) struct Taken {
 }
 
 impl Core {
-    /// Takes the cell and waker of the task a step is about to poll or cancel.
-    #[inline]
+    /// Takes the cell and waker of the task a step is about to poll or cancel, and tells the
+    /// watchdog, when one is armed, which step that is (three stores; here rather than in
+    /// `next_step`, where they measured six instructions more a step in spilled registers;
+    /// the task's spawn site was kept when it was spawned, which is rarer).
+    /// Always inlined: as a call it measured 40 instructions a step more.
+    #[inline(always)]
     pub(crate) fn take(&self, ready: Ready) -> Taken {
         let mut st = self.state.borrow_mut();
+        if let Some(slot) = self.watch.get() {
+            slot.step(st.steps, ready.id, ready.key);
+        }
         let entry = st.tasks.entry(ready.key);
         Taken {
             cell: entry.cell.take(),
@@ -69,6 +76,9 @@ impl Core {
     /// Drops an aborted task's future.
     pub(crate) fn cancel_task(&self, ready: Ready) {
         let Taken { cell, waker } = self.take(ready);
+        if let Some(slot) = self.watch.get() {
+            slot.cancelling(ready.id);
+        }
         let mut cell = cell.expect("a spawned task has its cell");
         let result = self.task_span(ready).in_scope(|| {
             tracing::debug!(target: "sim", "cancelled: future dropped");

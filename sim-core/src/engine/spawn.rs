@@ -40,8 +40,17 @@ impl Core {
     }
 
     pub(super) fn insert(&self, task: NewTask) -> Ready {
+        let spawned_at = task.spawned_at;
         let mut st = self.state.borrow_mut();
         let ready = st.tasks.insert(task, &self.inbox);
+        if let Some(slot) = self.watch.get() {
+            slot.spawned(
+                super::watchdog::address(self),
+                ready.key,
+                ready.id,
+                spawned_at,
+            );
+        }
         st.scheduler.on_spawn(ready.id);
         let parent = st.current;
         if st.recording() {

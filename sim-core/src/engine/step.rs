@@ -140,6 +140,7 @@ impl Core {
                     }
                     st.now = Instant::from_nanos(deadline);
                     self.clock.set(st.now);
+                    self.publish_time(deadline);
                     st.record(EventKind::ClockAdvanced { to });
                     tracing::trace!(target: "sim", to = ?to, "clock advanced to the next timer");
                 }

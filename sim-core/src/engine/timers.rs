@@ -15,6 +15,7 @@ impl Core {
         let mut st = self.state.borrow_mut();
         st.now = st.now.saturating_add(d);
         self.clock.set(st.now);
+        self.publish_time(st.now.as_nanos());
         drop(st);
         tracing::debug!(target: "sim", to = ?self.clock.get().since_start(), "clock advanced");
     }

@@ -392,6 +392,14 @@ variables! {
         read_by: Check,
         replay: No,
     }
+    watchdog: Option<Duration> = "SIM_WATCHDOG", parse_watchdog, {
+        meaning: "end the test with a report when one step runs longer than this (wall clock; see `Builder::watchdog`)",
+        format: "a duration, or `0`/`off` for no watchdog",
+        example: "30s",
+        default: "10s",
+        read_by: Run,
+        replay: No,
+    }
     timeline: PathBuf = "SIM_TIMELINE", parse_folder, {
         meaning: "on failure, write the failing run's timeline (JSON, SVG, HTML) into this folder",
         format: "a path",
@@ -516,6 +524,17 @@ fn parse_shard(value: &str) -> Result<(u64, u64), String> {
 fn parse_duration(value: &str) -> Result<Duration, String> {
     humantime::parse_duration(value.trim())
         .map_err(|e| format!("expected a duration such as `500ms`, `30s` or `1m 30s` ({e})"))
+}
+
+/// A watchdog budget: a duration, or `0`/`off` (also any zero duration) for none.
+fn parse_watchdog(value: &str) -> Result<Option<Duration>, String> {
+    let v = value.trim();
+    if v == "0" || v.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    humantime::parse_duration(v)
+        .map(|d| Some(d).filter(|d| !d.is_zero()))
+        .map_err(|e| format!("expected a duration such as `10s` or `500ms`, or `off` ({e})"))
 }
 
 fn parse_panic_policy(value: &str) -> Result<PanicPolicy, String> {

@@ -51,13 +51,30 @@ fn every_variable_parses() {
         ("SIM_UNOBSERVED_PANIC", "Ignore"),
         ("SIM_CHAOS", "yes"),
         ("SIM_MAX_STEPS", "500"),
+        ("SIM_WATCHDOG", "1m"),
     ])
     .unwrap();
+    assert_eq!(s.watchdog, Some(Some(Duration::from_secs(60))));
     assert_eq!(s.max_time, Some(Duration::from_secs(90)));
     assert_eq!(s.slow_poll, Some(Duration::from_millis(250)));
     assert_eq!(s.blocking_threads, Some(3));
     assert_eq!(s.unobserved_panic, Some(PanicPolicy::Ignore));
     assert_eq!((s.chaos, s.max_steps), (Some(true), Some(500)));
+}
+
+#[test]
+fn the_watchdog_is_a_duration_or_off() {
+    for (value, budget) in [
+        ("300ms", Some(Duration::from_millis(300))),
+        (" 30s ", Some(Duration::from_secs(30))),
+        ("0", None),
+        ("off", None),
+        ("OFF", None),
+        ("0s", None),
+    ] {
+        let s = read(&[("SIM_WATCHDOG", value)]).unwrap();
+        assert_eq!(s.watchdog, Some(budget), "{value:?}");
+    }
 }
 
 #[test]
@@ -80,6 +97,8 @@ fn malformed_values_are_errors_naming_the_variable() {
         ("SIM_SLOW_POLL", "100", "a duration such as `500ms`"),
         ("SIM_UNOBSERVED_PANIC", "panic", "`fail` or `ignore`"),
         ("SIM_CHAOS", "sometimes", "1, 0, true or false"),
+        ("SIM_WATCHDOG", "forever", "a duration such as `10s`"),
+        ("SIM_WATCHDOG", "", "or `off`"),
     ] {
         let err = read(&[(var, value)]).unwrap_err();
         assert_eq!((err.var(), err.value()), (var, value));

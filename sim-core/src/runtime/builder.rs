@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::Runtime;
-use crate::engine::{Config, UnobservedPanic};
+use crate::engine::{Config, Label, UnobservedPanic, Watchdog};
 use crate::env::{EnvError, EnvSettings, PanicPolicy};
 use crate::record::DEFAULT_SLOW_POLL;
 use crate::sched::GuideStep;
@@ -13,10 +13,24 @@ use crate::sched::Strategy;
 /// never stops yielding fails in about a second instead of hanging the test suite.
 pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
 
+/// The default watchdog budget: the longest one step (one poll of one task) may run in wall-clock
+/// time before the watchdog ends the test with a report; see [`Builder::watchdog`].
+///
+/// A poll of a simulated task takes microseconds, so ten seconds is a million times more than
+/// usual and leaves room for a slow debug build, a loaded CI machine or `valgrind`, yet a hung
+/// test is reported in ten seconds instead of at a CI job's timeout, which is minutes to hours
+/// away and says nothing about where it hung.
+///
+/// ```
+/// assert_eq!(sim::DEFAULT_WATCHDOG, std::time::Duration::from_secs(10));
+/// ```
+pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(10);
+
 /// Builds a [`Runtime`].
 ///
 /// Defaults: seed 0, [`Strategy::Random`], at most [`DEFAULT_MAX_STEPS`] steps, no limit on
-/// virtual time, unobserved panics fail the run, no event log.
+/// virtual time, unobserved panics fail the run, no event log, a watchdog with a budget of
+/// [`DEFAULT_WATCHDOG`] for one step.
 ///
 /// # Examples
 ///
@@ -35,6 +49,7 @@ pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
 #[derive(Debug, Clone)]
 pub struct Builder {
     config: Config,
+    watchdog: Watchdog,
 }
 
 impl Default for Builder {
@@ -67,6 +82,10 @@ impl Builder {
                 trace_decisions: false,
                 inject_at: None,
                 debug: None,
+            },
+            watchdog: Watchdog {
+                budget: DEFAULT_WATCHDOG.as_nanos() as u64,
+                label: None,
             },
         }
     }
@@ -185,6 +204,9 @@ impl Builder {
         }
         if let Some(on) = env.debug {
             self = self.debug(on);
+        }
+        if let Some(budget) = env.watchdog {
+            self = self.watchdog(budget);
         }
         self
     }
@@ -330,6 +352,57 @@ impl Builder {
         self
     }
 
+    /// The watchdog's budget: the most wall-clock time one step (one poll of one task, or the
+    /// drop of an aborted task's future) may take; `None` or a zero duration turns the
+    /// watchdog off. The default is [`DEFAULT_WATCHDOG`]; `SIM_WATCHDOG=30s` sets it from the
+    /// environment and `SIM_WATCHDOG=off` turns it off.
+    ///
+    /// A single-threaded executor cannot interrupt a poll, so a task that never yields (a busy
+    /// loop, `std::thread::sleep`, a blocking lock or I/O, `futures::executor::block_on` or
+    /// another runtime's `block_on` inside async code) would hang the test with no report. One
+    /// watchdog thread per process watches the runs of every thread; when a step outlasts its
+    /// budget, it prints a report to stderr (the test, the task and its spawn site, the step,
+    /// the virtual time, the seed, and under a [`Check`](crate::check::Check) the command that
+    /// replays it) and **ends the process** with exit status 101: the stuck poll cannot be
+    /// unwound from another thread, so the other tests of the same binary stop too. A step is
+    /// reported between one and one and a quarter budgets after it began, never before.
+    ///
+    /// The watchdog reads only what each step publishes for it (a few relaxed atomic stores);
+    /// it makes no decision and never changes what a run does.
+    ///
+    /// ```
+    /// use sim::time::Duration;
+    ///
+    /// // A test whose steps do real work for a while: a minute per step.
+    /// let mut rt = sim::Builder::new().watchdog(Duration::from_secs(60)).build();
+    /// rt.block_on(async {
+    ///     std::thread::sleep(Duration::from_millis(20)); // blocks: fine, well within budget
+    /// }).unwrap();
+    ///
+    /// // No watchdog at all (while stepping through a run in a debugger, say).
+    /// let rt = sim::Builder::new().watchdog(None).build();
+    /// # drop(rt);
+    /// ```
+    pub fn watchdog(mut self, budget: impl Into<Option<Duration>>) -> Builder {
+        // In nanoseconds, saturating (585 years is as good as no limit, but still armed).
+        let nanos = budget
+            .into()
+            .map_or(0, |b| b.as_nanos().min(u64::MAX as u128) as u64);
+        self.watchdog.budget = nanos;
+        self
+    }
+
+    /// What the watchdog's report says about the runs of this builder: the test's name, and
+    /// the command that replays a seed (the checker sets this).
+    pub(crate) fn label(
+        mut self,
+        test: impl Into<String>,
+        replay: impl Fn(u64) -> String + Send + Sync + 'static,
+    ) -> Builder {
+        self.watchdog.label = Some(Label::new(test, replay));
+        self
+    }
+
     /// Keep a log of the run's events, readable with [`Runtime::events`].
     ///
     /// ```
@@ -382,7 +455,7 @@ impl Builder {
     /// assert_eq!(rt.block_on(async { 3 }).unwrap(), 3);
     /// ```
     pub fn build(self) -> Runtime {
-        Runtime::from_config(self.config)
+        Runtime::from_config(self.config, self.watchdog)
     }
 }
 
@@ -404,6 +477,40 @@ mod tests {
         assert_eq!(
             b.config.strategy,
             Strategy::Replay("v1:1,0".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn the_watchdog_budget_comes_from_the_setter_or_the_environment() {
+        let budget = |b: Builder| b.watchdog.budget;
+        assert_eq!(budget(Builder::new()), DEFAULT_WATCHDOG.as_nanos() as u64);
+        assert_eq!(
+            budget(Builder::new().watchdog(Duration::from_secs(1))),
+            1_000_000_000
+        );
+        assert_eq!(budget(Builder::new().watchdog(None)), 0);
+        assert_eq!(
+            budget(Builder::new().watchdog(Duration::ZERO)),
+            0,
+            "zero is off"
+        );
+        assert_eq!(
+            budget(Builder::new().watchdog(Duration::MAX)),
+            u64::MAX,
+            "saturates"
+        );
+        let env = |value| budget(from(&[("SIM_WATCHDOG", value)]).unwrap());
+        assert_eq!(env("250ms"), 250_000_000);
+        assert_eq!(env("off"), 0);
+        assert_eq!(env("0"), 0);
+        // The table's default is the code's.
+        let row = crate::env::VARIABLES
+            .iter()
+            .find(|v| v.name == "SIM_WATCHDOG")
+            .unwrap();
+        assert_eq!(
+            row.default,
+            humantime::format_duration(DEFAULT_WATCHDOG).to_string()
         );
     }
 

@@ -10,10 +10,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 pub use crate::engine::UnobservedPanic;
-pub use builder::{Builder, DEFAULT_MAX_STEPS};
+pub use builder::{Builder, DEFAULT_MAX_STEPS, DEFAULT_WATCHDOG};
 
 use crate::engine::context;
-use crate::engine::{Config, Core, Step};
+use crate::engine::{Config, Core, Step, Watchdog};
 use crate::error::SimError;
 use crate::executor::{TaskPoll, panic_message};
 use crate::record::{DebugReport, DecisionPoint, Event, Outcome, Schedule};
@@ -57,10 +57,10 @@ impl Runtime {
         Builder::new().seed(seed).build()
     }
 
-    pub(crate) fn from_config(config: Config) -> Runtime {
+    pub(crate) fn from_config(config: Config, watchdog: Watchdog) -> Runtime {
         let strategy_name = config.strategy.name();
         Runtime {
-            core: Core::new(config),
+            core: Core::new(config, watchdog),
             strategy_name,
         }
     }
@@ -100,6 +100,7 @@ impl Runtime {
     ) -> Result<F::Output, SimError> {
         let _enter = context::enter(&self.core, false);
         let _local_wakes = self.core.local_wakes();
+        let _watching = self.core.watch_run();
         let core = &*self.core;
         let main = core.spawn_main(spawned_at);
         let mut future = pin!(future);
