@@ -52,15 +52,13 @@ mod fixtures {
     /// Another runtime's `block_on` inside a poll, on a future that needs this simulation to
     /// move on: it never can.
     #[sim::test(seeds = 3)]
-    #[ignore = "fixture: tokio's block_on never returns; run by the watchdog tests"]
+    #[ignore = "fixture: another executor's run_until never returns; run by the watchdog tests"]
     async fn foreign_block_on() {
         let (tx, rx) = sim::sync::oneshot::channel();
         let sender = sim::spawn(async move { tx.send(1).unwrap() });
-        let tokio = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let mut pool = futures::executor::LocalPool::new();
         // The sender is a task of this simulation, which cannot run while this poll lasts.
-        assert_eq!(tokio.block_on(rx).unwrap(), 1);
+        assert_eq!(pool.run_until(rx).unwrap(), 1);
         sender.await.unwrap();
     }
 
