@@ -16,7 +16,8 @@
 //!   task table, as relaxed stores, the step last with release ordering so a reader that sees
 //!   it sees the rest (a cancellation then marks the task so);
 //! - once per spawn ([`Slot::spawned`]): where the task was spawned, in the slot's table of
-//!   spawn sites (indexed like the task table, chunked, so it never moves);
+//!   spawn sites (indexed like the task table, in chunks each twice as large as the one before,
+//!   which never move, so the watchdog reads them without a lock);
 //! - when the clock moves ([`Core::publish_time`]): the virtual time.
 //!
 //! The watchdog thread (one per process, started by the first run armed with a budget) wakes
@@ -85,31 +86,50 @@ impl fmt::Debug for Label {
 /// polling it.
 const CANCEL: u64 = 1 << 63;
 
-/// Task-table slots whose spawn sites one chunk of a [`Slot`]'s table keeps.
-const CHUNK: usize = 1024;
+/// Task-table slots whose spawn sites the first chunk of a [`Slot`]'s table keeps; chunk `i`
+/// keeps `FIRST_SITES << i`, for the slots after those of the chunks before it.
+const FIRST_SITES: usize = 1024;
 
-/// Chunks in a [`Slot`]'s table of spawn sites: the sites of the first 2^20 task-table slots
-/// are kept (a run with more tasks alive at once is reported without the sites of the rest).
-const CHUNKS: usize = 1024;
+/// Chunks in a [`Slot`]'s table of spawn sites: they keep the sites of the first
+/// `FIRST_SITES * (2^CHUNKS - 1)` task-table slots, about two million (a run with more tasks
+/// alive at once is reported without the sites of the rest).
+const CHUNKS: usize = 11;
 
-/// What the table of spawn sites holds for one task-table slot: the latest task to take the
-/// slot, the runtime it belongs to (see [`address`]), and where that task was spawned. 32
-/// bytes, so that finding one is a shift.
-#[repr(align(32))]
+/// What a table of spawn sites holds for one task-table slot: a [`check`] naming the latest
+/// task to take the slot and its runtime, and where that task was spawned. 16 bytes.
 struct Site {
-    task: AtomicU64,
-    core: AtomicUsize,
+    check: AtomicU64,
     at: AtomicCell<Option<&'static Location<'static>>>,
 }
 
-type Chunk = [Site; CHUNK];
+/// One chunk of a table of spawn sites.
+struct Sites {
+    sites: Box<[Site]>,
+}
 
-/// A runtime's address, as a number that is only ever compared: kept with the spawn sites it
-/// writes, so that a site written by another runtime on the same thread (spawning into a
-/// runtime that is not running, through a `Handle`) is not taken for this run's.
+/// Which chunk of a table of spawn sites holds task-table slot `key`, and where in it.
+#[inline(always)]
+fn place(key: usize) -> (usize, usize) {
+    if key < FIRST_SITES {
+        return (0, key); // every slot of most runs: no arithmetic
+    }
+    let n = key / FIRST_SITES + 1;
+    let chunk = n.ilog2() as usize;
+    (chunk, key - FIRST_SITES * ((1 << chunk) - 1))
+}
+
+/// A runtime's address, as a number that is only ever compared (see [`check`]).
 #[inline(always)]
 pub(crate) fn address(core: &Core) -> usize {
     core as *const Core as usize
+}
+
+/// What a table of spawn sites keeps to name a task: its id mixed with its runtime's
+/// [`address`], so that a site written by another runtime on the same thread (spawning into a
+/// runtime that is not running, through a `Handle`) is not taken for this run's.
+#[inline(always)]
+fn check(core: usize, task: TaskId) -> u64 {
+    task.0 ^ (core as u64).rotate_left(32)
 }
 
 /// What one thread's runs publish for the watchdog. Only the thread that leased the slot
@@ -126,9 +146,14 @@ pub(crate) struct Slot {
     /// The running runtime's [`address`].
     core: AtomicUsize,
     /// Where the latest task of each task-table slot was spawned, written at spawn (rather
-    /// than at every step: a spawn is rarer); chunks are made as slots are first used and
-    /// never move or go away, so the watchdog reads them without a lock.
-    sites: [AtomicCell<Option<&'static Chunk>>; CHUNKS],
+    /// than read at every step from the task table's cold state: a spawn is rarer, and at a
+    /// million tasks in random order that read was a cache miss a step).
+    /// Chunks are made as slots are first used, each twice as large as the one before (so a run
+    /// growing to a million tasks makes eleven: made one per thousand tasks in the middle of a
+    /// run's own allocations, they scattered its tasks in memory, and a yield storm over a
+    /// million tasks in random order took 65 % longer a step, measured), and they never move
+    /// or go away, so the watchdog reads them without a lock.
+    sites: [AtomicCell<Option<&'static Sites>>; CHUNKS],
     /// The run's virtual time, in nanoseconds.
     time: AtomicU64,
     /// The run in progress, numbered from 1 for the slot; 0 while none is.
@@ -183,46 +208,45 @@ impl Slot {
         task: TaskId,
         at: &'static Location<'static>,
     ) {
-        let Some(cell) = self.sites.get(key / CHUNK) else {
+        let (chunk, offset) = place(key);
+        let Some(cell) = self.sites.get(chunk) else {
             return; // past the table: the report will lack this site
         };
-        let chunk = match cell.load() {
-            Some(chunk) => chunk,
-            None => self.new_chunk(cell),
+        let sites = match cell.load() {
+            Some(sites) => sites,
+            None => self.new_chunk(chunk),
         };
-        let site = &chunk[key % CHUNK];
-        site.task.store(task.0, Ordering::Relaxed);
-        site.core.store(core, Ordering::Relaxed);
-        site.at.store(Some(at));
+        if let Some(site) = sites.sites.get(offset) {
+            site.check.store(check(core, task), Ordering::Relaxed);
+            site.at.store(Some(at));
+        }
     }
 
-    /// A chunk of the table of spawn sites, made the first time one of its slots is used.
-    /// Leaked on purpose: the watchdog may read it at any time, and the slot (with its
-    /// table) is reused by the threads that come after, so there are never more than the
-    /// chunks of the largest task tables that ran at once.
+    /// Chunk `chunk` of the table of spawn sites, made the first time one of its slots is
+    /// used. Leaked on purpose: the watchdog may read it at any time, and the slot (with its
+    /// table) is reused by the threads that come after, so a slot's chunks cover the largest
+    /// task table that ran on it, at most twice over.
     #[cold]
-    fn new_chunk(&self, cell: &AtomicCell<Option<&'static Chunk>>) -> &'static Chunk {
-        let sites: Box<[Site]> = (0..CHUNK)
+    fn new_chunk(&self, chunk: usize) -> &'static Sites {
+        let sites: Box<[Site]> = (0..FIRST_SITES << chunk)
             .map(|_| Site {
-                task: AtomicU64::new(u64::MAX),
-                core: AtomicUsize::new(0),
+                check: AtomicU64::new(u64::MAX),
                 at: AtomicCell::new(None),
             })
             .collect();
-        let chunk: Box<Chunk> = sites.try_into().unwrap_or_else(|_| unreachable!());
-        let chunk: &'static Chunk = Box::leak(chunk);
-        cell.store(Some(chunk));
-        chunk
+        let sites: &'static Sites = Box::leak(Box::new(Sites { sites }));
+        self.sites[chunk].store(Some(sites));
+        sites
     }
 
     /// Where the stuck task was spawned, if the table of sites still says so for this run.
     fn site(&self, task: TaskId) -> Option<&'static Location<'static>> {
-        let key = self.key.load(Ordering::Relaxed);
-        let chunk = self.sites.get(key / CHUNK)?.load()?;
-        let site = &chunk[key % CHUNK];
-        let ours = site.task.load(Ordering::Relaxed) == task.0
-            && site.core.load(Ordering::Relaxed) == self.core.load(Ordering::Relaxed);
-        ours.then(|| site.at.load()).flatten()
+        let (chunk, offset) = place(self.key.load(Ordering::Relaxed));
+        let site = self.sites.get(chunk)?.load()?.sites.get(offset)?;
+        let expected = check(self.core.load(Ordering::Relaxed), task);
+        (site.check.load(Ordering::Relaxed) == expected)
+            .then(|| site.at.load())
+            .flatten()
     }
 
     /// Marks the step just published as the drop of `task`'s future (an abort), not a poll.
@@ -664,7 +688,7 @@ mod tests {
             slot.site(TaskId(task))
         };
         slot.spawned(core, 3, TaskId(3), here);
-        slot.spawned(core, 5000, TaskId(9), there); // in the fifth chunk
+        slot.spawned(core, 5000, TaskId(9), there); // in the third chunk
         assert_eq!(stuck_at(3, 3), Some(here));
         assert_eq!(stuck_at(9, 5000), Some(there));
         assert_eq!(stuck_at(4, 4), None, "a slot no task took");
@@ -673,9 +697,27 @@ mod tests {
         assert_eq!(stuck_at(10, 3), Some(there));
         slot.spawned(other, 3, TaskId(10), here); // another runtime's task 10, in its slot 3
         assert_eq!(stuck_at(10, 3), None, "not the running runtime's");
-        let past = CHUNK * CHUNKS;
+        let past = FIRST_SITES * ((1 << CHUNKS) - 1);
         slot.spawned(core, past, TaskId(11), here);
         assert_eq!(stuck_at(11, past), None, "past the table: not kept");
+    }
+
+    #[test]
+    fn each_slot_of_the_task_table_has_one_place_in_the_chunks() {
+        assert_eq!(place(0), (0, 0));
+        assert_eq!(place(1023), (0, 1023));
+        assert_eq!(place(1024), (1, 0));
+        assert_eq!(place(3071), (1, 2047));
+        assert_eq!(place(3072), (2, 0));
+        let mut next = (0, 0);
+        for key in 0..FIRST_SITES * 15 {
+            assert_eq!(place(key), next, "slot {key}");
+            next = if next.1 + 1 == FIRST_SITES << next.0 {
+                (next.0 + 1, 0)
+            } else {
+                (next.0, next.1 + 1)
+            };
+        }
     }
 
     #[test]
@@ -691,7 +733,7 @@ mod tests {
         assert_eq!(std::mem::align_of::<Slot>(), 64);
         assert_eq!(
             std::mem::size_of::<Site>(),
-            32,
+            16,
             "a site is found with a shift"
         );
         assert!(AtomicCell::<Option<&'static Location<'static>>>::is_lock_free());
