@@ -49,7 +49,7 @@ struct Args {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "error: {problem}\nusage: peers [--quick] [--only WORKLOAD|scaling] [--docs FILE] [--svg FILE]\n       peers profile WORKLOAD PEER REPS\n         WORKLOAD: a table's workload or scaling_yields (10k tasks)\n         PEER: a column name (\"sim Random\", tokio, ...) or sim, sim_fifo, local_pool"
+        "error: {problem}\nusage: peers [--quick] [--only WORKLOAD|scaling] [--docs FILE] [--svg FILE]\n       peers profile WORKLOAD PEER REPS\n         WORKLOAD: a table's workload, scaling_yields (10k tasks) or scaling_NAME:N\n           (NAME: spawn_join, yields or timers; N tasks)\n         PEER: a column name (\"sim Random\", tokio, ...) or sim, sim_fifo, local_pool"
     );
     std::process::exit(2);
 }
@@ -315,44 +315,50 @@ fn main_table(args: &Args) -> String {
     out
 }
 
-/// The scaling curves: per-item cost of three workloads as the number of tasks grows.
-/// The yield storm's peers at `n` tasks: a scaling panel, and `profile scaling_yields`.
-fn yield_storm(n: usize) -> Vec<Peer> {
-    vec![
-        Peer::new("sim Random", move || {
-            yields::sim(Strategy::Random, n, YIELDS)
-        }),
-        Peer::new("sim Fifo", move || yields::sim(Strategy::Fifo, n, YIELDS)),
-        Peer::new("tokio", move || yields::tokio(n, YIELDS)),
-    ]
+/// The scaling panels: (title, name, the peers at `n` tasks).
+type Make = fn(usize) -> Vec<Peer>;
+const PANELS: [(&str, &str, Make); 3] = [
+    ("spawn + join, ns per task", "spawn_join", |n| {
+        vec![
+            Peer::new("sim Random", move || spawn_join::sim(Strategy::Random, n)),
+            Peer::new("sim Fifo", move || spawn_join::sim(Strategy::Fifo, n)),
+            Peer::new("tokio", move || spawn_join::tokio(n)),
+            Peer::new("LocalPool", move || spawn_join::local_pool(n)),
+        ]
+    }),
+    ("yield storm, ns per poll", "yields", |n| {
+        vec![
+            Peer::new("sim Random", move || {
+                yields::sim(Strategy::Random, n, YIELDS)
+            }),
+            Peer::new("sim Fifo", move || yields::sim(Strategy::Fifo, n, YIELDS)),
+            Peer::new("tokio", move || yields::tokio(n, YIELDS)),
+            Peer::new("LocalPool", move || yields::local_pool(n, YIELDS)),
+        ]
+    }),
+    ("timers, ns per timer", "timers", |n| {
+        let d = timers::deadlines(n);
+        let (d1, d2) = (d.clone(), d.clone());
+        vec![
+            Peer::new("sim Random", move || timers::sim(Strategy::Random, &d)),
+            Peer::new("sim Fifo", move || timers::sim(Strategy::Fifo, &d1)),
+            Peer::new("tokio", move || timers::tokio(&d2)),
+        ]
+    }),
+];
+
+/// The peers of scaling panel `name` at `n` tasks (`profile scaling_NAME:N`).
+fn scaling_peers(name: &str, n: usize) -> Option<Vec<Peer>> {
+    PANELS.iter().find(|p| p.1 == name).map(|p| (p.2)(n))
 }
 
+/// The scaling curves: per-item cost of three workloads as the number of tasks grows.
 fn scaling(args: &Args) -> (String, Vec<Panel>) {
     let settings = Settings {
         rounds: if args.quick { 3 } else { 7 },
         sample: Duration::from_millis(if args.quick { 5 } else { 30 }),
     };
     let sizes: &[usize] = if args.quick { &SIZES[..4] } else { &SIZES };
-    type Make = fn(usize) -> Vec<Peer>;
-    let panels: [(&str, &str, Make); 3] = [
-        ("spawn + join, ns per task", "spawn_join", |n| {
-            vec![
-                Peer::new("sim Random", move || spawn_join::sim(Strategy::Random, n)),
-                Peer::new("sim Fifo", move || spawn_join::sim(Strategy::Fifo, n)),
-                Peer::new("tokio", move || spawn_join::tokio(n)),
-            ]
-        }),
-        ("yield storm, ns per poll", "yields", yield_storm),
-        ("timers, ns per timer", "timers", |n| {
-            let d = timers::deadlines(n);
-            let (d1, d2) = (d.clone(), d.clone());
-            vec![
-                Peer::new("sim Random", move || timers::sim(Strategy::Random, &d)),
-                Peer::new("sim Fifo", move || timers::sim(Strategy::Fifo, &d1)),
-                Peer::new("tokio", move || timers::tokio(&d2)),
-            ]
-        }),
-    ];
     let mut table = String::from("| workload | peer |");
     for n in sizes {
         let _ = write!(table, " {n} |");
@@ -361,7 +367,7 @@ fn scaling(args: &Args) -> (String, Vec<Panel>) {
     table.push_str(&"---|".repeat(sizes.len()));
     table.push('\n');
     let mut out_panels = Vec::new();
-    for (title, name, make) in panels {
+    for (title, name, make) in PANELS {
         // One series per peer, in the order the panel lists them.
         let mut series: Vec<Series> = Vec::new();
         for &n in sizes {
@@ -458,7 +464,16 @@ fn profile(rest: &[String]) {
         .parse()
         .unwrap_or_else(|_| usage(&format!("REPS must be a number, not `{reps}`")));
     let peers: Vec<Peer> = match workload.as_str() {
-        "scaling_yields" => yield_storm(10_000),
+        "scaling_yields" => scaling_peers("yields", 10_000).expect("a yields panel"),
+        scaled if scaled.starts_with("scaling_") => {
+            let (name, n) = scaled["scaling_".len()..]
+                .split_once(':')
+                .unwrap_or_else(|| usage("a scaling workload is scaling_NAME:N"));
+            let n = n
+                .parse()
+                .unwrap_or_else(|_| usage(&format!("N must be a number, not `{n}`")));
+            scaling_peers(name, n).unwrap_or_else(|| usage(&format!("no scaling panel `{name}`")))
+        }
         name => {
             let all = workloads();
             let w = all

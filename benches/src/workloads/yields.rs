@@ -42,3 +42,45 @@ pub fn tokio(n: usize, k: usize) -> u64 {
     });
     (n * (k + 1)) as u64
 }
+
+/// futures' `LocalPool` (its `yield_now` is the same wake-then-pending as the others').
+pub fn local_pool(n: usize, k: usize) -> u64 {
+    use futures::task::LocalSpawnExt;
+    let mut pool = futures::executor::LocalPool::new();
+    let spawner = pool.spawner();
+    pool.run_until(async move {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                spawner
+                    .spawn_local_with_handle(async move {
+                        for _ in 0..k {
+                            YieldNow(false).await;
+                        }
+                    })
+                    .expect("spawned")
+            })
+            .collect();
+        for h in handles {
+            h.await;
+        }
+    });
+    (n * (k + 1)) as u64
+}
+
+/// Pending once after waking its own task, then ready: a yield for executors without one.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}

@@ -47,8 +47,7 @@ impl Core {
                     next_time,
                 }));
             }
-            let next_deadline = st.timers.next_deadline();
-            if let Some(deadline) = next_deadline.filter(|&d| d <= st.now.as_nanos()) {
+            if let Some(deadline) = st.timers.due(st.now.as_nanos()) {
                 let mut due = std::mem::take(&mut st.due);
                 st.timers.pop_due_at(deadline, &mut due);
                 st.record(EventKind::TimersFired { count: due.len() });
@@ -125,7 +124,7 @@ impl Core {
                 st.current = Some(ready.id);
                 return Ok(step);
             }
-            match next_deadline {
+            match st.timers.next_deadline() {
                 Some(deadline) => {
                     let to = Duration::from_nanos(deadline);
                     if let Some(max) = st.config.max_time
