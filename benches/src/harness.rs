@@ -14,7 +14,16 @@ use std::time::{Duration, Instant};
 pub struct Peer {
     /// The column this peer's figure goes in.
     pub name: &'static str,
-    run: Box<dyn FnMut() -> u64>,
+    run: Run,
+}
+
+/// How a peer's repetition is timed.
+enum Run {
+    /// The whole closure call.
+    Whole(Box<dyn FnMut() -> u64>),
+    /// The closure times its own measured part (setup such as parking a million idle tasks
+    /// stays out of the figure) and returns it with its items.
+    SelfTimed(Box<dyn FnMut() -> (u64, Duration)>),
 }
 
 impl std::fmt::Debug for Peer {
@@ -28,13 +37,34 @@ impl Peer {
     pub fn new(name: &'static str, run: impl FnMut() -> u64 + 'static) -> Peer {
         Peer {
             name,
-            run: Box::new(run),
+            run: Run::Whole(Box::new(run)),
+        }
+    }
+
+    /// A peer whose repetition `run` times its own measured part and returns its items and
+    /// that duration.
+    pub fn self_timed(name: &'static str, run: impl FnMut() -> (u64, Duration) + 'static) -> Peer {
+        Peer {
+            name,
+            run: Run::SelfTimed(Box::new(run)),
         }
     }
 
     /// Runs the workload once, untimed (for profilers); returns its items.
     pub fn run_once(&mut self) -> u64 {
-        (self.run)()
+        self.timed().0
+    }
+
+    /// Runs the workload once: its items and the time its measured part took.
+    fn timed(&mut self) -> (u64, Duration) {
+        match &mut self.run {
+            Run::Whole(run) => {
+                let started = Instant::now();
+                let items = black_box(run());
+                (items, started.elapsed())
+            }
+            Run::SelfTimed(run) => black_box(run()),
+        }
     }
 }
 
@@ -62,10 +92,8 @@ pub fn measure(mut peers: Vec<Peer>, settings: Settings) -> Vec<Figure> {
     let reps: Vec<u64> = peers
         .iter_mut()
         .map(|p| {
-            black_box((p.run)()); // warm-up: the first run pays for cold caches and allocations
-            let started = Instant::now();
-            black_box((p.run)());
-            let once = started.elapsed().max(Duration::from_nanos(1));
+            p.timed(); // warm-up: the first run pays for cold caches and allocations
+            let once = p.timed().1.max(Duration::from_nanos(1));
             settings
                 .sample
                 .as_nanos()
@@ -79,13 +107,13 @@ pub fn measure(mut peers: Vec<Peer>, settings: Settings) -> Vec<Figure> {
         for k in 0..peers.len() {
             let i = (round + k) % peers.len();
             let peer = &mut peers[i];
-            let started = Instant::now();
-            let mut items = 0;
+            let (mut items, mut spent) = (0, Duration::ZERO);
             for _ in 0..reps[i] {
-                items += black_box((peer.run)());
+                let (n, took) = peer.timed();
+                items += n;
+                spent += took;
             }
-            let ns = started.elapsed().as_nanos() as f64;
-            samples[i].push(ns / items.max(1) as f64);
+            samples[i].push(spent.as_nanos() as f64 / items.max(1) as f64);
         }
     }
     peers

@@ -16,7 +16,7 @@ use std::time::Duration;
 use sim::Strategy;
 use sim_bench::harness::{Figure, Peer, Settings, fmt_ns, measure};
 use sim_bench::plot::{Panel, Series, svg};
-use sim_bench::workloads::{create, per_seed, ping_pong, spawn_join, timers, yields};
+use sim_bench::workloads::{create, idle, per_seed, ping_pong, spawn_join, timers, yields};
 
 /// The columns of the main table, in order.
 const COLUMNS: [&str; 8] = [
@@ -49,7 +49,7 @@ struct Args {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "error: {problem}\nusage: peers [--quick] [--only WORKLOAD|scaling] [--docs FILE] [--svg FILE]\n       peers profile WORKLOAD PEER REPS\n         WORKLOAD: a table's workload, scaling_yields (10k tasks) or scaling_NAME:N\n           (NAME: spawn_join, yields or timers; N tasks)\n         PEER: a column name (\"sim Random\", tokio, ...) or sim, sim_fifo, local_pool"
+        "error: {problem}\nusage: peers [--quick] [--only WORKLOAD|scaling] [--docs FILE] [--svg FILE]\n       peers profile WORKLOAD PEER REPS\n         WORKLOAD: a table's workload, scaling_yields (10k tasks) or scaling_NAME:N\n           (NAME: spawn_join, yields, idle or timers; N tasks)\n         PEER: a column name (\"sim Random\", tokio, ...) or sim, sim_fifo, local_pool"
     );
     std::process::exit(2);
 }
@@ -317,7 +317,7 @@ fn main_table(args: &Args) -> String {
 
 /// The scaling panels: (title, name, the peers at `n` tasks).
 type Make = fn(usize) -> Vec<Peer>;
-const PANELS: [(&str, &str, Make); 3] = [
+const PANELS: [(&str, &str, Make); 4] = [
     ("spawn + join, ns per task", "spawn_join", |n| {
         vec![
             Peer::new("sim Random", move || spawn_join::sim(Strategy::Random, n)),
@@ -336,6 +336,18 @@ const PANELS: [(&str, &str, Make); 3] = [
             Peer::new("LocalPool", move || yields::local_pool(n, YIELDS)),
         ]
     }),
+    (
+        "messages beside N idle tasks, ns per message",
+        "idle",
+        |n| {
+            vec![
+                Peer::self_timed("sim Random", move || idle::sim(Strategy::Random, n)),
+                Peer::self_timed("sim Fifo", move || idle::sim(Strategy::Fifo, n)),
+                Peer::self_timed("tokio", move || idle::tokio(n)),
+                Peer::self_timed("LocalPool", move || idle::local_pool(n)),
+            ]
+        },
+    ),
     ("timers, ns per timer", "timers", |n| {
         let d = timers::deadlines(n);
         let (d1, d2) = (d.clone(), d.clone());

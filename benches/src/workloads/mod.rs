@@ -5,6 +5,7 @@
 //! is built with `RUSTFLAGS="--cfg madsim"` (see `scripts/bench.sh`).
 
 pub mod create;
+pub mod idle;
 pub mod per_seed;
 pub mod ping_pong;
 pub mod spawn_join;

@@ -10,12 +10,23 @@ impl Core {
     /// Drops every task, running destructors with this runtime current. Tasks spawned by
     /// those destructors are dropped too.
     pub(crate) fn teardown(&self) {
+        // Tasks are dropped lowest slot first. A destructor that spawns puts its task in a
+        // slot just emptied, behind the cursor: the cursor then starts again from slot 0, so
+        // the order stays lowest slot first.
+        let mut cursor = 0;
         loop {
-            let entry = self.state.borrow_mut().tasks.remove_any();
+            let (entry, left) = {
+                let mut st = self.state.borrow_mut();
+                let entry = st.tasks.remove_next(&mut cursor);
+                (entry, st.tasks.len())
+            };
             if let Some(entry) = entry {
                 // A destructor that panics must not stop the teardown (the remaining tasks
                 // would leak through their reference cycles), nor unwind out of `drop`.
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(entry)));
+                if self.state.borrow().tasks.len() > left {
+                    cursor = 0;
+                }
                 continue;
             }
             if let Some(locals) = self.locals.take_all() {
