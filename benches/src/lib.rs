@@ -76,3 +76,21 @@ impl Lcg {
         self.0 >> 11
     }
 }
+
+/// Pending once after waking its own task, then ready: a yield that works on any executor
+/// (futures' `LocalPool` has none of its own).
+#[derive(Debug, Default)]
+pub struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

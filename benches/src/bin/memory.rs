@@ -1,9 +1,9 @@
 //! Memory figures: peak RSS after 4 million tasks spawned and joined one after another in one
-//! run (it must stay flat), and the bytes per live idle task beyond its future.
+//! run (it must stay flat), and the bytes per live idle task beyond its future, for sim beside
+//! tokio and futures' `LocalPool`. Each idle-task figure is taken in a fresh child process
+//! (this binary again, with `--idle PEER`), so no peer reuses memory another one freed.
 //!
 //! Run: `cargo run --release -p sim-bench --bin memory`
-
-use std::future::pending;
 
 /// A `/proc/self/status` figure of this process, in KiB (Linux): `VmHWM` (peak resident set
 /// size so far) or `VmRSS` (resident set size now).
@@ -24,7 +24,76 @@ fn rss_kib() -> u64 {
     status_kib("VmRSS")
 }
 
+/// Idle tasks parked for the per-task figure.
+const IDLE: usize = 100_000;
+
+/// Parks `IDLE` tasks that wait forever on `peer`'s executor, detached (no join handle is
+/// kept), and returns the growth of the resident set while they are alive, in KiB. The
+/// futures are zero-sized.
+fn idle(peer: &str) -> u64 {
+    use std::future::pending;
+    let before = rss_kib();
+    let live = match peer {
+        "sim" => {
+            let mut rt = sim::Builder::new().seed(1).max_steps(u64::MAX).build();
+            rt.block_on(async {
+                for _ in 0..IDLE {
+                    drop(sim::spawn(pending::<()>())); // detached: the task lives on
+                }
+                sim::task::yield_now().await;
+                rss_kib()
+            })
+            .unwrap()
+        }
+        "tokio" => {
+            let rt = sim_bench::workloads::tokio_rt();
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&rt, async {
+                for _ in 0..IDLE {
+                    drop(tokio::task::spawn_local(pending::<()>()));
+                }
+                tokio::task::yield_now().await;
+                rss_kib()
+            })
+        }
+        "LocalPool" => {
+            use futures::task::LocalSpawnExt;
+            let mut pool = futures::executor::LocalPool::new();
+            let spawner = pool.spawner();
+            pool.run_until(async move {
+                for _ in 0..IDLE {
+                    spawner.spawn_local(pending::<()>()).expect("spawned");
+                }
+                sim_bench::YieldNow::default().await; // let every task be polled once
+                rss_kib()
+            })
+        }
+        other => panic!("no idle-task peer `{other}`"),
+    };
+    live.saturating_sub(before)
+}
+
+/// Runs `idle(peer)` in a fresh process and reads its figure.
+fn idle_in_child(peer: &str) -> u64 {
+    let out = std::process::Command::new(std::env::current_exe().expect("this binary"))
+        .args(["--idle", peer])
+        .output()
+        .expect("the child ran");
+    assert!(out.status.success(), "the {peer} child failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the child printed its KiB")
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, peer] = args.as_slice()
+        && flag == "--idle"
+    {
+        println!("{}", idle(peer));
+        return;
+    }
     let mut empty = sim::Builder::new().max_steps(u64::MAX).build();
     empty.block_on(async {}).unwrap();
     drop(empty);
@@ -47,23 +116,18 @@ fn main() {
         after.saturating_sub(baseline)
     );
 
-    const IDLE: usize = 200_000;
-    let before = rss_kib();
-    let mut rt = sim::Builder::new().seed(1).max_steps(u64::MAX).build();
-    rt.block_on(async {
-        for _ in 0..IDLE {
-            drop(sim::spawn(pending::<()>()));
+    let mut line =
+        format!("live idle tasks ({IDLE} zero-sized futures, each peer in its own process):");
+    let mut sim_bytes = 0.0;
+    for peer in ["sim", "tokio", "LocalPool"] {
+        let kib = idle_in_child(peer);
+        let bytes = (kib * 1024) as f64 / IDLE as f64;
+        if peer == "sim" {
+            sim_bytes = bytes;
         }
-        sim::task::yield_now().await;
-    })
-    .unwrap();
-    let live = rss_kib();
-    let future = std::mem::size_of_val(&pending::<()>());
-    let per_task = (live.saturating_sub(before) * 1024) as f64 / IDLE as f64;
-    println!(
-        "live idle tasks: {IDLE} tasks cost {} KiB, {per_task:.0} bytes each beyond their \
-         {future}-byte future",
-        live.saturating_sub(before)
-    );
-    drop(rt);
+        line.push_str(&format!(" {peer} {bytes:.0} B/task;"));
+    }
+    println!("{line}");
+    let tokio = (idle_in_child("tokio") * 1024) as f64 / IDLE as f64;
+    println!("sim / tokio per idle task: {:.2}x", sim_bytes / tokio);
 }

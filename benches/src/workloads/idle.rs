@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::future::{Future, pending};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+
 use std::time::{Duration, Instant};
 
 use crate::Slot;
@@ -24,22 +24,7 @@ async fn parked(polled: Rc<Cell<usize>>) {
 /// Yields until `polled` reaches `n` (every parked task has run once and gone idle).
 async fn until_parked(polled: &Cell<usize>, n: usize) {
     while polled.get() < n {
-        YieldNow(false).await;
-    }
-}
-
-/// Pending once after waking its own task, then ready.
-struct YieldNow(bool);
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
+        crate::YieldNow::default().await;
     }
 }
 

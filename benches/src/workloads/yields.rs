@@ -54,7 +54,7 @@ pub fn local_pool(n: usize, k: usize) -> u64 {
                 spawner
                     .spawn_local_with_handle(async move {
                         for _ in 0..k {
-                            YieldNow(false).await;
+                            crate::YieldNow::default().await;
                         }
                     })
                     .expect("spawned")
@@ -65,22 +65,4 @@ pub fn local_pool(n: usize, k: usize) -> u64 {
         }
     });
     (n * (k + 1)) as u64
-}
-
-/// Pending once after waking its own task, then ready: a yield for executors without one.
-struct YieldNow(bool);
-
-impl std::future::Future for YieldNow {
-    type Output = ();
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.0 {
-            return std::task::Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    }
 }
