@@ -176,3 +176,88 @@ fn time_outside_a_run_panics_with_a_clear_message() {
         "{msg}"
     );
 }
+
+/// A timer names the task that armed it; a sleep moved to another task and awaited there
+/// must wake that other task, and the task that armed it must not be woken for it.
+#[sim::test(seeds = 20)]
+async fn a_sleep_moved_to_another_task_wakes_that_task() {
+    use std::cell::Cell;
+    use std::future::poll_fn;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    let (tx, rx) = sim::sync::oneshot::channel::<Pin<Box<sim::time::Sleep>>>();
+    let first_polls = Rc::new(Cell::new(0u32));
+    let counter = Rc::clone(&first_polls);
+    let first = sim::spawn(async move {
+        let mut sleep = Box::pin(sim::time::sleep(Duration::from_secs(1)));
+        // Arm the timer with this task's own waker, then hand the sleep over.
+        poll_fn(|cx| {
+            counter.set(counter.get() + 1);
+            assert!(sleep.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        tx.send(sleep).expect("the receiver waits");
+        // Park without a timer of its own: only a stray wake would poll this again.
+        poll_fn(|_| {
+            counter.set(counter.get() + 1);
+            Poll::<()>::Pending
+        })
+        .await;
+    });
+    let second = sim::spawn(async move {
+        let sleep = rx.await.expect("the sleep arrives");
+        sleep.await;
+        sim::time::Instant::now()
+    });
+    let woke_at = second.await.expect("the second task ran");
+    assert_eq!(woke_at.since_start(), Duration::from_secs(1));
+    sim::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        first_polls.get(),
+        2,
+        "the task that armed the timer was woken by it"
+    );
+    first.abort();
+}
+
+/// A sleep polled with a waker that is not its task's (a combinator's or another executor's)
+/// must wake that waker when it fires, not the task.
+#[sim::test(seeds = 20)]
+async fn a_sleep_polled_with_a_foreign_waker_wakes_that_waker() {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::task::{Context, Wake, Waker};
+
+    struct Counter(AtomicU32);
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    let counter = Arc::new(Counter(AtomicU32::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut sleep = Box::pin(sim::time::sleep(Duration::from_secs(1)));
+    assert!(
+        sleep
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    sim::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        counter.0.load(Ordering::Relaxed),
+        1,
+        "the sleep's own waker was woken"
+    );
+    assert!(
+        sleep
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready()
+    );
+}

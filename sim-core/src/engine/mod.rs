@@ -60,6 +60,7 @@ use self::locals::Locals;
 use self::state::State;
 use self::timer_queue::TimerQueue;
 use crate::executor::Inbox;
+use crate::executor::Ready;
 use crate::executor::TaskTable;
 use crate::record::{DebugReport, DecisionPoint, Event, Instant, Schedule, TaskId};
 use crate::sched::{SimRng, Stream};
@@ -80,6 +81,10 @@ pub(crate) struct Core {
     pub(super) watchdog: Watchdog,
     /// This thread's watchdog slot, when the watchdog is armed (see [`Core::watch_run`]).
     pub(super) watch: Cell<Option<&'static watchdog::Slot>>,
+    /// The task being polled and its waker's data pointer, set at each step, so that a timer
+    /// armed with the task's own waker can name the task instead of cloning the waker (see
+    /// `TimerWake`). Only compared, never followed.
+    pub(super) polling: Cell<(*const (), Ready)>,
 }
 
 impl Core {
@@ -129,6 +134,7 @@ impl Core {
             locals: Locals::default(),
             watchdog,
             watch: Cell::new(watch),
+            polling: Cell::new((std::ptr::null(), Ready::NONE)),
         })
     }
 

@@ -35,12 +35,14 @@ impl Core {
             slot.step(st.steps, ready.id, ready.key);
         }
         let entry = st.tasks.entry(ready.key);
+        let waker = entry
+            .waker
+            .take()
+            .expect("a task's waker is in its entry between polls");
+        self.polling.set((waker.data(), ready));
         Taken {
             cell: entry.cell.take(),
-            waker: entry
-                .waker
-                .take()
-                .expect("a task's waker is in its entry between polls"),
+            waker,
         }
     }
 

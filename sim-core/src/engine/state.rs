@@ -4,13 +4,11 @@
 //! Invariant: `State` lives in the core's one `RefCell`; every method here runs with that
 //! borrow held and so never calls user code (no waker is woken or dropped, no future polled).
 
-use std::task::Waker;
-
 use super::callbacks::Callbacks;
 use super::deadlock::TaskWaits;
 #[cfg(doc)]
 use super::deadlock::WaitTarget;
-use super::timer_queue::TimerQueue;
+use super::timer_queue::{TimerQueue, TimerWake};
 use crate::error::{PanicReason, Panicked, ReplayMismatch, SimError};
 use crate::executor::Ready;
 use crate::executor::TaskTable;
@@ -57,7 +55,7 @@ pub(crate) struct State {
     pub(super) event_hashes: Vec<u64>,
     pub(super) callbacks: Callbacks,
     /// Scratch buffer for the wakers of timers firing together, kept to avoid allocating.
-    pub(super) due: Vec<Waker>,
+    pub(super) due: Vec<TimerWake>,
 }
 
 impl State {

@@ -70,8 +70,8 @@ impl Core {
                     due.swap(start, start + pick);
                 }
                 drop(guard);
-                for waker in due.drain(..) {
-                    waker.wake();
+                for wake in due.drain(..) {
+                    wake.wake(&self.inbox);
                 }
                 self.state.borrow_mut().due = due;
                 continue;

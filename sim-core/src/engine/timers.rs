@@ -4,7 +4,7 @@
 use std::task::Waker;
 use std::time::Duration;
 
-use super::timer_queue::TimerKey;
+use super::timer_queue::{TimerKey, TimerWake};
 use crate::record::Instant;
 
 use super::Core;
@@ -20,29 +20,40 @@ impl Core {
         tracing::debug!(target: "sim", to = ?self.clock.get().since_start(), "clock advanced");
     }
 
+    /// Whom a timer armed with `waker` wakes: the task being polled, if `waker` is its own
+    /// (no clone made), or a clone of `waker`.
+    fn timer_wake(&self, waker: &Waker) -> TimerWake {
+        let (data, ready) = self.polling.get();
+        if std::ptr::addr_eq(waker.data(), data) {
+            TimerWake::Task(ready)
+        } else {
+            TimerWake::Waker(waker.clone())
+        }
+    }
+
     pub(crate) fn arm_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
-        let waker = waker.clone();
+        let wake = self.timer_wake(waker);
         self.state
             .borrow_mut()
             .timers
-            .insert(deadline.as_nanos(), waker)
+            .insert(deadline.as_nanos(), wake)
     }
 
     /// Points an armed timer at `waker`; `false` if it is no longer armed.
     pub(crate) fn rearm_timer(&self, timer: TimerKey, waker: &Waker) -> bool {
-        match self.state.borrow().timers.wakes(timer, waker) {
+        let wake = self.timer_wake(waker);
+        match self.state.borrow().timers.wakes(timer, &wake) {
             None => return false,
             Some(true) => return true,
             Some(false) => {}
         }
-        let waker = waker.clone();
-        let old = self.state.borrow_mut().timers.replace_waker(timer, waker);
+        let old = self.state.borrow_mut().timers.replace_wake(timer, wake);
         drop(old);
         true
     }
 
     pub(crate) fn disarm_timer(&self, timer: TimerKey) {
-        let waker = self.state.borrow_mut().timers.remove(timer);
-        drop(waker);
+        let wake = self.state.borrow_mut().timers.remove(timer);
+        drop(wake);
     }
 }

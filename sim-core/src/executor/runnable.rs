@@ -18,6 +18,14 @@ pub(crate) struct Ready {
     pub(crate) id: TaskId,
 }
 
+impl Ready {
+    /// A placeholder that names no task: its slot lies past any table.
+    pub(crate) const NONE: Ready = Ready {
+        key: usize::MAX,
+        id: TaskId(u64::MAX),
+    };
+}
+
 #[cfg(test)]
 impl Ready {
     /// Task `n` in slot `n`, for unit tests.

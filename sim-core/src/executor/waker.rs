@@ -160,8 +160,9 @@ impl Inbox {
         }
     }
 
+    /// Queues a wake of task `ready` (what its waker does).
     #[inline]
-    fn push(&self, ready: Ready) {
+    pub(crate) fn push(&self, ready: Ready) {
         let address = self.address();
         let local = LOCAL
             .try_with(|l| {
