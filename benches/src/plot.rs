@@ -1,4 +1,4 @@
-//! A small SVG line chart for the scaling figures: panels side by side, log-scaled size on
+//! A small SVG line chart for the scaling figures: panels two to a row, log-scaled size on
 //! the x axis, nanoseconds per item on the y axis (from zero, so flat really looks flat).
 
 use std::fmt::Write;
@@ -21,7 +21,7 @@ pub struct Panel {
     pub series: Vec<Series>,
 }
 
-const W: f64 = 360.0;
+const W: f64 = 400.0;
 const H: f64 = 260.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 12.0;
@@ -39,18 +39,29 @@ fn nice_ceiling(max: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// Renders the panels side by side as one SVG document.
+/// Panels per row.
+const PER_ROW: usize = 2;
+/// A panel's height with its legend.
+const ROW: f64 = H + 24.0;
+
+/// Renders the panels, two to a row, as one SVG document.
 pub fn svg(panels: &[Panel]) -> String {
-    let width = W * panels.len() as f64;
+    let width = W * panels.len().clamp(1, PER_ROW) as f64;
+    let height = ROW * panels.len().div_ceil(PER_ROW).max(1) as f64;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{}" font-family="sans-serif" font-size="11">"#,
-        H + 24.0
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">"#,
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
     for (p, panel) in panels.iter().enumerate() {
-        let x0 = p as f64 * W;
+        let _ = writeln!(
+            out,
+            r#"<g transform="translate({},{})">"#,
+            (p % PER_ROW) as f64 * W,
+            (p / PER_ROW) as f64 * ROW
+        );
+        let x0 = 0.0;
         let sizes = panel
             .series
             .iter()
@@ -134,7 +145,7 @@ pub fn svg(panels: &[Panel]) -> String {
                 );
             }
             let ly = H + 12.0;
-            let lx = x0 + LEFT + s as f64 * 95.0;
+            let lx = x0 + LEFT + s as f64 * 82.0;
             let _ = writeln!(
                 out,
                 r#"<rect x="{lx}" y="{}" width="10" height="10" fill="{color}"/><text x="{}" y="{ly}">{}</text>"#,
@@ -143,6 +154,7 @@ pub fn svg(panels: &[Panel]) -> String {
                 series.name
             );
         }
+        out.push_str("</g>\n");
     }
     out.push_str("</svg>\n");
     out
