@@ -1,26 +1,14 @@
-//! The timer queue: armed timers ordered by (deadline, arming order), as a radix heap.
-//!
-//! Virtual time only moves forward, and the engine arms a timer only for a deadline after the
-//! current time, so a *monotone* priority queue serves: a radix heap. `last` is a time no later
-//! than the clock and no later than any armed deadline. Deadlines are read as eleven 6-bit
-//! digits. Bucket 0 holds the items due exactly at `last`; the other buckets form levels of 64,
-//! like a timing wheel's: an item sits at the level of the highest digit where its deadline
-//! differs from `last`, in the bucket of its own digit there. Every deadline in a bucket is
-//! earlier than every deadline in a later bucket of its level or in a higher level. Moving
-//! `last` forward to the smallest deadline of the first occupied bucket (or to the clock, when
-//! that is earlier) sends each of its items to a lower level, so an item moves at most eleven
-//! times however many timers are armed (three or four for a million timers over ten seconds),
-//! by sequential pushes; a binary heap's pop walks 20 levels of a million-item array in
-//! scattered memory instead (17 of a timer's 46 cache misses at a million timers, measured
-//! under `cachegrind`; see `docs/performance.md`).
+//! The timer queue: armed timers ordered by (deadline, arming order), over a radix heap
+//! ([`Wheel`], in `radix`).
 //!
 //! Invariants:
-//! - every armed timer has one entry in `entries` and exactly one item with its `seq`;
+//! - every armed timer has one entry in `entries` and exactly one item in the wheel with its
+//!   `seq`;
 //! - items whose `seq` no longer matches a live entry are stale (the timer was disarmed or
 //!   re-armed). They are dropped when they reach bucket 0, and when stale items outnumber live
 //!   ones every bucket is compacted, so memory stays proportional to the armed timers;
-//! - `occupied[level]` has bit `digit` set exactly when that bucket holds an item, and
-//!   `levels` has bit `level` set exactly when `occupied[level]` is not zero;
+//! - the engine arms only deadlines after the clock, and the wheel's `last` never passes the
+//!   clock except to the deadline the clock moves to next, so no armed deadline is before it;
 //! - deadlines are virtual nanoseconds; `seq` increases with every arming. The timers due at an
 //!   instant are handed out sorted by `seq`, that is in arming order, exactly as the binary heap
 //!   keyed by (deadline, seq) that this replaced did, so seeds keep their meaning; the run loop
@@ -31,6 +19,7 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use super::radix::{Item, Wheel};
 use crate::executor::{Inbox, Ready};
 use crate::spare;
 
@@ -79,28 +68,12 @@ struct TimerEntry {
     wake: TimerWake,
 }
 
-/// A bucket item: a timer's deadline, arming order and entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Item {
-    deadline: u64,
-    seq: u64,
-    key: usize,
-}
-
-/// Bits per digit of a deadline, and buckets per level.
-const DIGIT: u32 = 6;
-const LEVELS: usize = 11;
-/// Bucket 0, then `LEVELS` levels of 64 buckets.
-const BUCKETS: usize = 1 + LEVELS * 64;
-
 #[derive(Debug)]
 pub(crate) struct TimerQueue {
-    /// `BUCKETS` vectors once a timer was armed; empty (no allocation) before. A bucket keeps
-    /// its buffer while the queue lives.
-    buckets: Vec<Vec<Item>>,
-    occupied: [u64; LEVELS],
-    levels: u16,
-    last: u64,
+    /// The buckets, made at the first timer armed (in their own allocation: inline they made
+    /// the runtime's state too large for the allocator's thread cache, 110 instructions more
+    /// per runtime made); kept for the next run on the thread with the entries.
+    wheel: Option<Box<Wheel>>,
     entries: Slab<TimerEntry>,
     next_seq: u64,
     stale: usize,
@@ -108,7 +81,7 @@ pub(crate) struct TimerQueue {
 
 /// The empty buffers of the last queue dropped on this thread, for the next run's queue (see
 /// [`crate::spare`]). Kept up to `RECYCLE_MAX` slots.
-type Spare = (Vec<Vec<Item>>, Slab<TimerEntry>);
+type Spare = (Option<Box<Wheel>>, Slab<TimerEntry>);
 
 thread_local! {
     static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
@@ -118,13 +91,10 @@ const RECYCLE_MAX: usize = 4096;
 
 impl Default for TimerQueue {
     fn default() -> TimerQueue {
-        let (buckets, entries) = spare::take(&SPARE).unwrap_or_default();
-        debug_assert!(buckets.iter().all(Vec::is_empty) && entries.is_empty());
+        let (wheel, entries) = spare::take(&SPARE).unwrap_or_default();
+        debug_assert!(wheel.as_ref().is_none_or(|w| w.is_empty()) && entries.is_empty());
         TimerQueue {
-            buckets,
-            occupied: [0; LEVELS],
-            levels: 0,
-            last: 0,
+            wheel,
             entries,
             next_seq: 0,
             stale: 0,
@@ -134,19 +104,20 @@ impl Default for TimerQueue {
 
 impl Drop for TimerQueue {
     fn drop(&mut self) {
-        let items: usize = self.buckets.iter().map(Vec::capacity).sum();
-        if !self.entries.is_empty() || self.entries.capacity() > RECYCLE_MAX || items > RECYCLE_MAX
+        if !self.entries.is_empty()
+            || self.entries.capacity() > RECYCLE_MAX
+            || self
+                .wheel
+                .as_ref()
+                .is_some_and(|w| w.pushed() > RECYCLE_MAX)
         {
             return; // the fields drop as usual
         }
-        for bucket in &mut self.buckets {
-            bucket.clear(); // only stale items are left
+        if let Some(wheel) = &mut self.wheel {
+            wheel.clear(); // only stale items are left
         }
         self.entries.clear();
-        let spare = (
-            std::mem::take(&mut self.buckets),
-            std::mem::take(&mut self.entries),
-        );
+        let spare = (self.wheel.take(), std::mem::take(&mut self.entries));
         spare::keep(&SPARE, spare);
     }
 }
@@ -156,10 +127,7 @@ impl TimerQueue {
     /// swaps this in for the run's queue).
     pub(crate) fn empty() -> TimerQueue {
         TimerQueue {
-            buckets: Vec::new(),
-            occupied: [0; LEVELS],
-            levels: 0,
-            last: 0,
+            wheel: None,
             entries: Slab::new(),
             next_seq: 0,
             stale: 0,
@@ -169,19 +137,17 @@ impl TimerQueue {
     /// Arms a timer that wakes `wake` at `deadline`, which must not be earlier than any time
     /// the queue has been asked about (the engine arms only deadlines after the clock).
     pub(crate) fn insert(&mut self, deadline: u64, wake: TimerWake) -> TimerKey {
-        debug_assert!(
-            deadline >= self.last,
-            "a timer armed in the past: {deadline} < {}",
-            self.last
-        );
         let seq = self.next_seq;
         self.next_seq += 1;
         let key = self.entries.insert(TimerEntry { seq, wake });
-        if self.buckets.is_empty() {
-            self.buckets.resize_with(BUCKETS, Vec::new);
-        }
-        self.push(Item {
-            deadline: deadline.max(self.last),
+        let wheel = self.wheel.get_or_insert_with(Wheel::new);
+        debug_assert!(
+            deadline >= wheel.last(),
+            "a timer armed in the past: {deadline} < {}",
+            wheel.last()
+        );
+        wheel.push(Item {
+            deadline: deadline.max(wheel.last()),
             seq,
             key,
         });
@@ -221,109 +187,22 @@ impl TimerQueue {
     fn compact_if_mostly_stale(&mut self) {
         if self.stale > 64 && self.stale > self.entries.len() {
             let entries = &self.entries;
-            for bucket in &mut self.buckets {
-                bucket.retain(|item| is_live(entries, item));
-            }
-            self.occupied = [0; LEVELS];
-            self.levels = 0;
-            for b in 1..self.buckets.len() {
-                if !self.buckets[b].is_empty() {
-                    self.mark(b);
-                }
+            if let Some(wheel) = &mut self.wheel {
+                wheel.retain(|item| is_live(entries, item));
             }
             self.stale = 0;
         }
     }
 
-    /// The bucket of an item due at `deadline`, which is not before `last`.
-    #[inline]
-    fn bucket_of(&self, deadline: u64) -> usize {
-        let differ = deadline ^ self.last;
-        if differ == 0 {
-            return 0;
-        }
-        let level = (u64::BITS - 1 - differ.leading_zeros()) / DIGIT;
-        let digit = (deadline >> (level * DIGIT)) & 63;
-        1 + level as usize * 64 + digit as usize
-    }
-
-    #[inline]
-    fn mark(&mut self, b: usize) {
-        let (level, digit) = ((b - 1) / 64, (b - 1) % 64);
-        self.occupied[level] |= 1 << digit;
-        self.levels |= 1 << level;
-    }
-
-    #[inline]
-    fn unmark(&mut self, b: usize) {
-        let (level, digit) = ((b - 1) / 64, (b - 1) % 64);
-        self.occupied[level] &= !(1 << digit);
-        if self.occupied[level] == 0 {
-            self.levels &= !(1 << level);
-        }
-    }
-
-    #[inline]
-    fn push(&mut self, item: Item) {
-        let b = self.bucket_of(item.deadline);
-        self.buckets[b].push(item);
-        if b > 0 {
-            self.mark(b);
-        }
-    }
-
-    /// The first occupied bucket after bucket 0: it holds the earliest deadlines.
-    #[inline]
-    fn first_occupied(&self) -> Option<usize> {
-        if self.levels == 0 {
-            return None;
-        }
-        let level = self.levels.trailing_zeros() as usize;
-        let digit = self.occupied[level].trailing_zeros() as usize;
-        Some(1 + level * 64 + digit)
-    }
-
-    /// The earliest deadline bucket `b >= 1` can hold: `last`'s digits above the bucket's
-    /// level, the bucket's digit, then zeros.
-    #[inline]
-    fn lowest_in(&self, b: usize) -> u64 {
-        let (level, digit) = (((b - 1) / 64) as u32, ((b - 1) % 64) as u64);
-        let shift = level * DIGIT;
-        let above = shift + DIGIT;
-        let high = if above >= u64::BITS {
-            0
-        } else {
-            (self.last >> above) << above
-        };
-        high | (digit << shift)
-    }
-
-    /// Moves `last` to `to` (no later than any item, and within bucket `b`'s range, which must
-    /// be the first occupied one), sending bucket `b`'s items to lower levels. Later buckets
-    /// stay valid: their items differ from `to` at the same digit as from the old `last`.
-    fn settle(&mut self, b: usize, to: u64) {
-        let mut items = std::mem::take(&mut self.buckets[b]);
-        self.unmark(b);
-        self.last = to;
-        for &item in &items {
-            self.push(item);
-        }
-        items.clear();
-        self.buckets[b] = items;
-    }
-
     /// Drops the stale items of bucket 0; whether a live one is left.
-    fn live_at_last(&mut self) -> bool {
-        let Some(bucket) = self.buckets.first_mut() else {
-            return false;
-        };
+    fn live_at_last(wheel: &mut Wheel, entries: &Slab<TimerEntry>, stale: &mut usize) -> bool {
+        let bucket = wheel.bucket_mut(0);
         if bucket.is_empty() {
             return false;
         }
-        let entries = &self.entries;
         let before = bucket.len();
         bucket.retain(|item| is_live(entries, item));
-        self.stale = self.stale.saturating_sub(before - bucket.len());
+        *stale = stale.saturating_sub(before - bucket.len());
         !bucket.is_empty()
     }
 
@@ -331,32 +210,34 @@ impl TimerQueue {
     /// Costs a bit test when nothing is due; otherwise its work is paid back by the items it
     /// moves to lower buckets.
     pub(crate) fn due(&mut self, now: u64) -> Option<u64> {
+        let wheel = self.wheel.as_deref_mut()?;
         loop {
-            if self.live_at_last() {
-                return Some(self.last);
+            if Self::live_at_last(wheel, &self.entries, &mut self.stale) {
+                return Some(wheel.last());
             }
-            let b = self.first_occupied()?;
-            if self.lowest_in(b) > now {
+            let b = wheel.first_occupied()?;
+            if wheel.lowest_in(b) > now {
                 return None;
             }
-            let earliest = min_deadline(&self.buckets[b]);
+            let earliest = min_deadline(wheel.bucket_mut(b));
             // Either the earliest item reaches bucket 0 (due), or every item of the bucket
             // moves below it, past `now`, so the next call stops at the bit test.
-            self.settle(b, earliest.min(now));
+            wheel.settle(b, earliest.min(now));
         }
     }
 
     /// The earliest deadline of an armed timer. The run loop asks when nothing is runnable or
     /// due, and then moves the clock to it: `last` moves there too.
     pub(crate) fn next_deadline(&mut self) -> Option<u64> {
+        let wheel = self.wheel.as_deref_mut()?;
         loop {
-            if self.live_at_last() {
-                return Some(self.last);
+            if Self::live_at_last(wheel, &self.entries, &mut self.stale) {
+                return Some(wheel.last());
             }
-            let b = self.first_occupied()?;
-            let earliest = min_deadline(&self.buckets[b]);
+            let b = wheel.first_occupied()?;
+            let earliest = min_deadline(wheel.bucket_mut(b));
             let entries = &self.entries;
-            let bucket = &mut self.buckets[b];
+            let bucket = wheel.bucket_mut(b);
             if !bucket
                 .iter()
                 .any(|item| item.deadline == earliest && is_live(entries, item))
@@ -368,11 +249,11 @@ impl TimerQueue {
                 bucket.retain(|item| is_live(entries, item));
                 self.stale = self.stale.saturating_sub(before - bucket.len());
                 if bucket.is_empty() {
-                    self.unmark(b);
+                    wheel.unmark(b);
                 }
                 continue;
             }
-            self.settle(b, earliest);
+            wheel.settle(b, earliest);
         }
     }
 
@@ -380,11 +261,11 @@ impl TimerQueue {
     /// [`next_deadline`](Self::next_deadline) just returned) and appends their wakers to
     /// `out` in arming order.
     pub(crate) fn pop_due_at(&mut self, deadline: u64, out: &mut Vec<TimerWake>) {
-        debug_assert_eq!(deadline, self.last, "timers popped at another time");
-        let Some(bucket) = self.buckets.first_mut() else {
+        let Some(wheel) = self.wheel.as_deref_mut() else {
             return;
         };
-        let mut items = std::mem::take(bucket);
+        debug_assert_eq!(deadline, wheel.last(), "timers popped at another time");
+        let mut items = std::mem::take(wheel.bucket_mut(0));
         if items.len() > 1 {
             items.sort_unstable_by_key(|item| item.seq);
         }
@@ -396,7 +277,7 @@ impl TimerQueue {
             }
         }
         items.clear();
-        self.buckets[0] = items;
+        *wheel.bucket_mut(0) = items;
     }
 
     /// Whether no timer is armed.
@@ -413,7 +294,7 @@ impl TimerQueue {
     /// How many items the buckets hold, stale ones included.
     #[cfg(test)]
     fn items(&self) -> usize {
-        self.buckets.iter().map(Vec::len).sum()
+        self.wheel.as_ref().map_or(0, |w| w.len())
     }
 }
 
