@@ -77,6 +77,7 @@
 //! - [`sync`]: locks, semaphores, events, channels and queues that report deadlocks.
 //! - [`rand`]: seeded randomness for the program under test.
 //! - [`buggify`](mod@buggify): seeded fault injection at sites the program marks.
+//! - [`node`]: simulated machines that crash, restart, pause and resume.
 //! - [`trace`] and [`timeline`]: seeing a run, as `tracing` events or as a picture.
 //! - [`SimError`]: what a failed run reports.
 
@@ -90,6 +91,7 @@ mod env;
 mod error;
 mod executor;
 pub mod guide;
+pub mod node;
 pub mod rand;
 mod record;
 mod runtime;

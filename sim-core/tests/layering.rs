@@ -36,6 +36,8 @@ const LAYERS: &[&[&str]] = &[
     &["runtime"],
     &["rand", "buggify"],
     &["combinators"],
+    // Machines of a distributed run, on the engine's task groups.
+    &["node"],
     // Observers and drivers of whole runs.
     &["timeline"],
     &["check"],

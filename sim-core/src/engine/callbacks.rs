@@ -109,6 +109,7 @@ impl Core {
         let ready = self.insert(NewTask {
             name,
             spawned_at: Location::caller(),
+            group: super::INHERIT,
             cell: Some(cell),
         });
         self.state.borrow_mut().tasks.entry(ready.key).claims = 0;

@@ -10,6 +10,7 @@
 //! - [`spawn`], [`join`], [`callbacks`], [`main_task`]: a task's life from entry to removal;
 //! - [`timers`], [`timer_queue`] and [`radix`]: the clock, the timer driver and its buckets;
 //! - [`choice`]: decisions made for program code (chaos, `select!`, injection);
+//! - [`groups`]: tasks killed, held and released together (the nodes of `sim::node`);
 //! - [`deadlock`]: what blocked tasks wait on; [`debug`]: debug mode's measurements;
 //! - [`teardown`]: dropping every task with the runtime; [`context`]: the current engine;
 //! - [`watchdog`]: what a run publishes for the process's watchdog thread, and that thread.
@@ -30,6 +31,7 @@ mod config;
 pub(crate) mod context;
 mod deadlock;
 mod debug;
+mod groups;
 mod join;
 mod locals;
 mod main_task;
@@ -52,6 +54,7 @@ use std::time::Duration;
 pub use self::config::UnobservedPanic;
 pub(crate) use self::config::{Config, Injection, Watchdog};
 pub use self::deadlock::WaitTarget;
+pub(crate) use self::groups::{INHERIT, NO_GROUP};
 pub(crate) use self::step::Step;
 pub(crate) use self::timer_queue::TimerKey;
 pub(crate) use self::watchdog::Label;
@@ -128,6 +131,7 @@ impl Core {
                 event_hashes: Vec::new(),
                 callbacks: Callbacks::default(),
                 due: Vec::new(),
+                groups: None,
             }),
             clock: Cell::new(Instant::ZERO),
             slow_poll,

@@ -22,10 +22,26 @@ impl Core {
     where
         F: Future + 'static,
     {
+        self.spawn_in(super::INHERIT, future, name, spawned_at)
+    }
+
+    /// [`spawn`](Self::spawn) into task group `group` (see `groups.rs`), or the spawner's
+    /// with [`INHERIT`](super::INHERIT).
+    pub(crate) fn spawn_in<F>(
+        &self,
+        group: u32,
+        future: F,
+        name: Option<Rc<str>>,
+        spawned_at: &'static Location<'static>,
+    ) -> Ready
+    where
+        F: Future + 'static,
+    {
         let cell: std::pin::Pin<Box<dyn AnyTask>> = Box::pin(Stage::Running { future });
         self.insert(NewTask {
             name,
             spawned_at,
+            group,
             cell: Some(cell),
         })
     }
@@ -35,14 +51,18 @@ impl Core {
         self.insert(NewTask {
             name: Some(crate::executor::main_name()),
             spawned_at,
+            group: super::NO_GROUP,
             cell: None,
         })
     }
 
-    pub(super) fn insert(&self, task: NewTask) -> Ready {
+    pub(super) fn insert(&self, mut task: NewTask) -> Ready {
         let spawned_at = task.spawned_at;
         let mut st = self.state.borrow_mut();
+        task.group = st.group_for(task.group, self.polling.get().1);
+        let group = task.group;
         let ready = st.tasks.insert(task, &self.inbox);
+        st.admit(ready, group);
         if let Some(slot) = self.watch.get() {
             slot.spawned(
                 super::watchdog::address(self),

@@ -8,6 +8,7 @@ use super::callbacks::Callbacks;
 use super::deadlock::TaskWaits;
 #[cfg(doc)]
 use super::deadlock::WaitTarget;
+use super::groups::Groups;
 use super::timer_queue::{TimerQueue, TimerWake};
 use crate::error::{PanicReason, Panicked, ReplayMismatch, SimError};
 use crate::executor::Ready;
@@ -56,6 +57,8 @@ pub(crate) struct State {
     pub(super) callbacks: Callbacks,
     /// Scratch buffer for the wakers of timers firing together, kept to avoid allocating.
     pub(super) due: Vec<TimerWake>,
+    /// Task groups (nodes), once the run makes one.
+    pub(super) groups: Option<Box<Groups>>,
 }
 
 impl State {

@@ -35,6 +35,11 @@ impl Core {
             if let Some(failure) = st.failure.take() {
                 return Err(failure);
             }
+            if st.groups.is_some()
+                && let Some(step) = st.next_kill()
+            {
+                return Ok(step);
+            }
             if let Some(max) = st.config.max_time
                 && st.now.since_start() > max
             {
@@ -167,8 +172,18 @@ impl Core {
         if tracing::enabled!(target: "sim", tracing::Level::TRACE) {
             st = self.collect_wakes_traced(st);
         } else {
-            let tasks = &mut st.tasks;
-            self.inbox.drain_with(|ready| tasks.wake(ready));
+            let state = &mut *st;
+            let tasks = &mut state.tasks;
+            match state.groups.as_deref_mut().filter(|g| g.any_held()) {
+                None => self.inbox.drain_with(|ready| tasks.wake(ready)),
+                Some(groups) => self.inbox.drain_with(|ready| {
+                    if groups.holds(tasks.group(ready.key)) {
+                        groups.park(ready);
+                    } else {
+                        tasks.wake(ready);
+                    }
+                }),
+            }
         }
         if let Some(foreign) = self.inbox.foreign_wake() {
             let kind = NonDeterminismKind::ForeignWake {
@@ -199,8 +214,12 @@ impl Core {
             }
             st = self.state.borrow_mut();
         }
+        let st_ref = &mut *st;
         for ready in woken {
-            st.tasks.wake(ready);
+            match st_ref.groups.as_deref_mut() {
+                Some(groups) if groups.holds(st_ref.tasks.group(ready.key)) => groups.park(ready),
+                _ => st_ref.tasks.wake(ready),
+            }
         }
         st
     }

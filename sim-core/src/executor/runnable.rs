@@ -96,6 +96,18 @@ impl RunnableSet {
         }
     }
 
+    /// Removes every task for which `drop` holds, keeping the others' order (O(n); a node's
+    /// crash or pause takes its tasks out this way, all at once).
+    pub(crate) fn remove_where(&mut self, mut drop: impl FnMut(Ready) -> bool) {
+        let head = self.head;
+        let mut index = 0;
+        self.slots.retain(|r| {
+            index += 1;
+            index <= head || !drop(*r)
+        });
+        self.reset_if_empty();
+    }
+
     /// Removes and returns the task at `index`: the front task moves into its slot (a plain
     /// pop when `index` is 0).
     #[inline]

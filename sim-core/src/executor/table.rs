@@ -70,6 +70,9 @@ pub(crate) struct Cold {
     /// [`main_name`]).
     pub(crate) name: Option<Rc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The group the task belongs to (a node's generation; 0 for none), see
+    /// `engine/groups.rs`.
+    pub(crate) group: u32,
     /// The waker of the slot's latest task, which also names that task. The next task in
     /// the slot reuses it when nothing else holds it (see [`TaskWaker::renew`]), so spawning
     /// allocates once (the task's cell), not twice; the table keeps these across runs.
@@ -99,6 +102,7 @@ pub(crate) struct TaskTable {
 pub(crate) struct NewTask {
     pub(crate) name: Option<Rc<str>>,
     pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) group: u32,
     pub(crate) cell: Option<Pin<Box<dyn AnyTask>>>,
 }
 
@@ -176,6 +180,7 @@ impl TaskTable {
                 Some(cold) => {
                     cold.name = task.name;
                     cold.spawned_at = task.spawned_at;
+                    cold.group = task.group;
                     TaskWaker::renew(&mut cold.waker, ready, inbox)
                 }
                 None => {
@@ -184,6 +189,7 @@ impl TaskTable {
                     self.cold.push(Cold {
                         name: task.name,
                         spawned_at: task.spawned_at,
+                        group: task.group,
                         waker: Arc::clone(&waker),
                     });
                     Waker::from(waker)
@@ -249,6 +255,39 @@ impl TaskTable {
             entry.phase = Phase::Queued;
             self.runnable.push(ready);
         }
+    }
+
+    /// The group of the task in slot `key` (see `engine/groups.rs`).
+    #[inline]
+    pub(crate) fn group(&self, key: usize) -> u32 {
+        self.cold[key].group
+    }
+
+    /// The tasks of `group` that have not finished (running ones included), in slot order.
+    pub(crate) fn members(&self, group: u32) -> Vec<Ready> {
+        self.slab
+            .iter()
+            .filter(|(key, e)| e.phase != Phase::Done && self.cold[*key].group == group)
+            .map(|(key, e)| Ready { key, id: e.id })
+            .collect()
+    }
+
+    /// Takes every queued task of `group` out of the runnable set, all at once, and marks it
+    /// idle; returns them in the runnable set's order.
+    pub(crate) fn unqueue_group(&mut self, group: u32) -> Vec<Ready> {
+        let mut taken = Vec::new();
+        let cold = &self.cold;
+        self.runnable.remove_where(|r| {
+            let hit = cold[r.key].group == group;
+            if hit {
+                taken.push(r);
+            }
+            hit
+        });
+        for r in &taken {
+            self.slab[r.key].phase = Phase::Idle;
+        }
+        taken
     }
 
     /// Takes a task out of the runnable set, if it is there (a task abandoned mid-run).
@@ -388,13 +427,17 @@ mod tests {
         let entry = std::mem::size_of::<TaskEntry>();
         assert_eq!(entry, 64, "a task table entry must stay one cache line");
         let cold = std::mem::size_of::<Cold>();
-        assert_eq!(cold, 32, "a slot's cold state: name, spawn site and waker");
+        assert_eq!(
+            cold, 40,
+            "a slot's cold state: name, spawn site, group and waker"
+        );
     }
 
     fn task() -> NewTask {
         NewTask {
             name: None,
             spawned_at: Location::caller(),
+            group: 0,
             cell: None,
         }
     }
