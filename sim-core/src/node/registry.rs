@@ -55,8 +55,8 @@ impl Registry {
             return Err(NodeError::Harness);
         }
         self.nodes
-            .get(id.0 as usize)
-            .ok_or(NodeError::Unknown { node: id.0 })
+            .get(id.index() as usize)
+            .ok_or(NodeError::Unknown { node: id.index() })
     }
 
     /// Checks a new node's name and address, picking an address when none was asked for.
@@ -73,7 +73,7 @@ impl Registry {
             if let Some(&other) = self.by_ip.get(&ip) {
                 return Err(NodeError::DuplicateIp {
                     ip,
-                    taken_by: self.nodes[other.0 as usize].name.to_string(),
+                    taken_by: self.nodes[other.index() as usize].name.to_string(),
                 });
             }
             return Ok(ip);
@@ -89,7 +89,7 @@ impl Registry {
     }
 
     pub(super) fn insert(&mut self, record: Record) -> NodeId {
-        let id = NodeId(u32::try_from(self.nodes.len()).expect("fewer than 2^32 nodes"));
+        let id = NodeId::new(u32::try_from(self.nodes.len()).expect("fewer than 2^32 nodes"));
         self.by_name.insert(Rc::clone(&record.name), id);
         self.by_ip.insert(record.ip, id);
         self.nodes.push(record);
@@ -97,7 +97,7 @@ impl Registry {
     }
 
     pub(super) fn booted(&mut self, id: NodeId, group: u32) {
-        let record = &mut self.nodes[id.0 as usize];
+        let record = &mut self.nodes[id.index() as usize];
         record.group = group;
         record.status = NodeStatus::Running;
         self.by_group.insert(group, (id, record.generation));
