@@ -78,6 +78,7 @@
 //! - [`rand`]: seeded randomness for the program under test.
 //! - [`buggify`](mod@buggify): seeded fault injection at sites the program marks.
 //! - [`node`]: simulated machines that crash, restart, pause and resume.
+//! - [`net`]: TCP and UDP between nodes, with latency, loss, duplication and partitions.
 //! - [`trace`] and [`timeline`]: seeing a run, as `tracing` events or as a picture.
 //! - [`SimError`]: what a failed run reports.
 
@@ -91,6 +92,7 @@ mod env;
 mod error;
 mod executor;
 pub mod guide;
+pub mod net;
 pub mod node;
 pub mod rand;
 mod record;

@@ -53,4 +53,23 @@ impl Core {
             }
         }
     }
+
+    /// A recorded choice among `options` whose option 0 is the usual outcome and the others
+    /// together have probability `rare` under a strategy that draws at random (network faults:
+    /// shrinking pulls them back to 0). No decision is made when `rare` is 0.
+    pub(crate) fn choose_rare(&self, kind: DecisionKind, options: usize, rare: f64) -> usize {
+        if options < 2 || rare <= 0.0 {
+            return 0;
+        }
+        let mut st = self.state.borrow_mut();
+        match st.scheduler.pick_rare(kind, options, rare.min(1.0)) {
+            Ok(pick) => st.decide(kind, pick, options),
+            Err(e) => {
+                if st.failure.is_none() {
+                    st.failure = Some(st.replay_error(e));
+                }
+                0
+            }
+        }
+    }
 }

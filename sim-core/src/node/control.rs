@@ -85,13 +85,17 @@ pub fn crash(id: NodeId) {
     );
 }
 
-fn kill(core: &Core, nodes: &Nodes, id: NodeId, record: &Record) {
+fn kill(core: &Rc<Core>, nodes: &Nodes, id: NodeId, record: &Record) {
     if record.status == NodeStatus::Down {
         return;
     }
     tracing::debug!(target: "sim", node = %record.name, generation = record.generation, "crash");
     core.kill_group(record.group);
     nodes.0.borrow_mut().nodes[id.index() as usize].status = NodeStatus::Down;
+    let hooks = nodes.1.borrow().clone();
+    for hook in hooks {
+        hook(core, id);
+    }
 }
 
 /// Restarts node `id`: crashes it if it is up (see [`crash`]), then boots a new generation,

@@ -62,8 +62,67 @@ pub use self::error::NodeError;
 pub use self::id::{NodeId, NodeStatus};
 pub use self::query::{all, by_ip, current, generation, ip, lookup, status};
 
+pub(crate) use self::registry::CrashHook;
 use self::registry::{Nodes, Record};
 use crate::engine::{Core, context};
+
+/// The address of the tasks outside any node ([`NodeId::HARNESS`]) on the simulated network:
+/// 192.0.2.1, from a block reserved for documentation, so no real address is shadowed. No
+/// node may take it.
+///
+/// ```
+/// sim::Runtime::new(0).block_on(async {
+///     let taken = sim::node::Builder::new("n").ip(sim::node::HARNESS_IP).try_build();
+///     assert!(taken.is_err());
+/// }).unwrap();
+/// ```
+pub const HARNESS_IP: std::net::IpAddr =
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+
+/// Registers `hook`, called at every crash of a node of this run (see [`CrashHook`]).
+pub(crate) fn on_crash(core: &Core, hook: CrashHook) {
+    nodes(core).1.borrow_mut().push(hook);
+}
+
+/// The node and generation of the task being polled (the harness has generation 0).
+pub(crate) fn placement(core: &Core) -> (NodeId, u64) {
+    let group = core.current_group();
+    if group == crate::engine::NO_GROUP {
+        return (NodeId::HARNESS, 0);
+    }
+    nodes(core)
+        .0
+        .borrow()
+        .of_group(group)
+        .unwrap_or((NodeId::HARNESS, 0))
+}
+
+/// Node `id`'s address, status and generation, if `id` is a node of this run (the harness:
+/// [`HARNESS_IP`], always running, generation 0).
+pub(crate) fn host(core: &Core, id: NodeId) -> Option<(std::net::IpAddr, NodeStatus, u64)> {
+    if id == NodeId::HARNESS {
+        return Some((HARNESS_IP, NodeStatus::Running, 0));
+    }
+    let nodes = nodes(core);
+    let registry = nodes.0.borrow();
+    registry
+        .get(id)
+        .ok()
+        .map(|r| (r.ip, r.status, r.generation))
+}
+
+/// The node at `ip` (the harness at [`HARNESS_IP`]).
+pub(crate) fn at_ip(core: &Core, ip: std::net::IpAddr) -> Option<NodeId> {
+    if ip == HARNESS_IP {
+        return Some(NodeId::HARNESS);
+    }
+    nodes(core).0.borrow().by_ip(ip)
+}
+
+/// The node named `name`.
+pub(crate) fn named(core: &Core, name: &str) -> Option<NodeId> {
+    nodes(core).0.borrow().by_name(name)
+}
 
 fn nodes(core: &Core) -> Rc<Nodes> {
     core.local(|_| Nodes::default())

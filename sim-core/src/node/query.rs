@@ -26,17 +26,7 @@ use crate::engine::context;
 /// ```
 #[track_caller]
 pub fn current() -> NodeId {
-    context::with_core("sim::node::current", |core| {
-        let group = core.current_group();
-        if group == crate::engine::NO_GROUP {
-            return NodeId::HARNESS;
-        }
-        let nodes = nodes(core);
-        let registry = nodes.0.borrow();
-        registry
-            .of_group(group)
-            .map_or(NodeId::HARNESS, |(id, _)| id)
-    })
+    context::with_core("sim::node::current", |core| super::placement(core).0)
 }
 
 /// Where node `id` is in its life.

@@ -45,9 +45,16 @@ pub(super) struct Registry {
     auto_ips: u32,
 }
 
-/// The registry as a run's extension slot.
+/// Told of each crash (the network closes the node's sockets), after the node is down and
+/// before any task of the crashed generation is dropped.
+pub(crate) type CrashHook = Rc<dyn Fn(&Rc<crate::engine::Core>, NodeId)>;
+
+/// The registry as a run's extension slot, and the hooks layers above register.
 #[derive(Default)]
-pub(super) struct Nodes(pub(super) RefCell<Registry>);
+pub(super) struct Nodes(
+    pub(super) RefCell<Registry>,
+    pub(super) RefCell<Vec<CrashHook>>,
+);
 
 impl Registry {
     pub(super) fn get(&self, id: NodeId) -> Result<&Record, NodeError> {
@@ -70,6 +77,12 @@ impl Registry {
             });
         }
         if let Some(ip) = ip {
+            if ip == super::HARNESS_IP {
+                return Err(NodeError::DuplicateIp {
+                    ip,
+                    taken_by: "harness".to_string(),
+                });
+            }
             if let Some(&other) = self.by_ip.get(&ip) {
                 return Err(NodeError::DuplicateIp {
                     ip,

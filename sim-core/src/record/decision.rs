@@ -16,6 +16,9 @@ pub enum DecisionKind {
     Chaos,
     /// Which branch of a `select!` is polled first.
     Select,
+    /// Whether the simulated network drops or copies a message (`sim::net`); 0 is "delivered
+    /// once", the choice shrinking pulls toward.
+    Net,
 }
 
 impl fmt::Display for DecisionKind {
@@ -25,6 +28,7 @@ impl fmt::Display for DecisionKind {
             DecisionKind::Timer => "which tied timer fires next",
             DecisionKind::Chaos => "whether a ready operation yields (chaos mode)",
             DecisionKind::Select => "which select! branch is polled first",
+            DecisionKind::Net => "whether the network drops or copies a message",
         })
     }
 }

@@ -66,6 +66,18 @@ pub(crate) trait Scheduler {
     /// 1 = yields), which `select!` branch is polled first.
     fn pick(&mut self, kind: DecisionKind, options: usize) -> Result<usize, ReplayError>;
 
+    /// A choice whose option 0 is the usual outcome and the others are rare: together they
+    /// have probability `rare` (in `0.0..=1.0`) when the strategy draws at random. Strategies
+    /// that do not draw (replay, guided, exhaustive, FIFO) treat it as [`pick`](Self::pick).
+    fn pick_rare(
+        &mut self,
+        kind: DecisionKind,
+        options: usize,
+        _rare: f64,
+    ) -> Result<usize, ReplayError> {
+        self.pick(kind, options)
+    }
+
     /// After a run ends normally: an error if the strategy expected more decisions.
     fn finish(&self) -> Result<(), ReplayError> {
         Ok(())

@@ -30,4 +30,13 @@ impl Scheduler for Random {
     fn pick(&mut self, _kind: DecisionKind, options: usize) -> Result<usize, ReplayError> {
         Ok(self.rng.below(options as u32) as usize)
     }
+
+    fn pick_rare(
+        &mut self,
+        _kind: DecisionKind,
+        options: usize,
+        rare: f64,
+    ) -> Result<usize, ReplayError> {
+        Ok(self.rng.rare_pick(options as u32, rare) as usize)
+    }
 }

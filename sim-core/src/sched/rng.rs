@@ -25,6 +25,8 @@ pub(crate) enum Stream {
     User,
     /// `buggify!`: which call sites are enabled, and when they fire.
     Buggify,
+    /// The simulated network's latencies (`sim::net`).
+    Net,
 }
 
 impl Stream {
@@ -33,6 +35,7 @@ impl Stream {
             Stream::Scheduler => 0x5c4e_d01e_0000_0001,
             Stream::User => 0x05e4_0000_0000_0002,
             Stream::Buggify => 0xb0_661f_0000_0003,
+            Stream::Net => 0x0e7_0000_0000_0004,
         }
     }
 }
@@ -94,6 +97,21 @@ impl SimRng {
             }
         }
         (m >> 32) as u32
+    }
+
+    /// A uniform value in `0.0..1.0`, from 53 random bits.
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// 0 with probability `1 - rare`, else a uniform value in `1..options` (`options` at
+    /// least 2). A `rare` of 0 draws nothing more than one value and always gives 0.
+    pub(crate) fn rare_pick(&mut self, options: u32, rare: f64) -> u32 {
+        debug_assert!(options >= 2);
+        if self.unit() >= rare {
+            return 0;
+        }
+        1 + self.below(options - 1)
     }
 }
 

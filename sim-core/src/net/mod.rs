@@ -1,0 +1,109 @@
+//! A simulated network between the nodes of a run: TCP streams and UDP datagrams on the
+//! run's one seeded scheduler and clock, with latencies, loss, duplication and partitions
+//! that are part of the run, so a seed replays them exactly.
+//!
+//! - **Addresses.** A node's address is the one [`node::Builder`](crate::node::Builder)
+//!   gave it; `127.0.0.1` is the node itself; a node's *name* resolves to its address
+//!   (`"server:80"`). Tasks outside any node (the test body) are a host too, at
+//!   [`HARNESS_IP`](crate::node::HARNESS_IP), which no fault touches. Port 0 binds a free
+//!   ephemeral port (49152 up).
+//! - **Delivery.** Every message is due at its send time plus a latency drawn from its link
+//!   ([`Link`], [`Latency`]; 1–5 ms by default). Nothing is sent on a tick: a delivery task
+//!   sleeps until the next deadline, so cost follows messages, not nodes or links.
+//! - **Streams** ([`TcpStream`], [`TcpListener`]) are reliable and ordered. A partition
+//!   stalls them (they retry with back-off and reset with `TimedOut` after 30 s with nothing
+//!   across), a crashed peer resets them, a full send buffer (64 KiB unread) makes a write
+//!   wait, and a write side can be closed while reading goes on.
+//! - **Datagrams** ([`UdpSocket`]) are lost and copied as the link says, overtake each other
+//!   when their latencies do, and are dropped at a partition, at a host that is down, at a
+//!   port nobody holds, and at a full socket.
+//! - **Faults are decisions.** Whether a datagram is lost or copied is a recorded decision of
+//!   the run: a replay repeats it and shrinking pulls it back to "delivered once", so a shrunk
+//!   failure keeps the faults it needs. Partitions ([`partition`], [`partition_oneway`],
+//!   [`repair`], [`repair_all`]) are checked when a message arrives, so a cut made while a
+//!   message is on its way still stops it.
+//! - **Crashes.** When a node crashes, its sockets close at once: its ports are free for the
+//!   next generation, its connections reset their peers, and a socket of the old generation
+//!   kept somewhere fails every later call with an error naming the crash.
+//!
+//! ```
+//! use futures::{AsyncReadExt, AsyncWriteExt};
+//! use sim::net::{TcpListener, TcpStream};
+//! use sim::time::{sleep, Duration};
+//!
+//! sim::Runtime::new(3).block_on(async {
+//!     let server = sim::node::Builder::new("server")
+//!         .init(|| async {
+//!             let listener = TcpListener::bind("0.0.0.0:9000").await.unwrap();
+//!             loop {
+//!                 let (mut s, _) = listener.accept().await.unwrap();
+//!                 sim::spawn(async move {
+//!                     let mut buf = [0; 5];
+//!                     while s.read_exact(&mut buf).await.is_ok() {
+//!                         s.write_all(&buf).await.unwrap();
+//!                     }
+//!                 });
+//!             }
+//!         })
+//!         .build();
+//!     let client = sim::node::Builder::new("client").build();
+//!     let echoed = sim::node::spawn_on(client, async {
+//!         let mut s = TcpStream::connect("server:9000").await.unwrap();
+//!         s.write_all(b"hello").await.unwrap();
+//!         let mut buf = [0; 5];
+//!         s.read_exact(&mut buf).await.unwrap();
+//!         buf
+//!     }).unwrap();
+//!     assert_eq!(&echoed.await.unwrap(), b"hello");
+//!     // The server crashes: the client's connection is reset.
+//!     let probe = sim::node::spawn_on(client, async {
+//!         let mut s = TcpStream::connect("server:9000").await.unwrap();
+//!         sleep(Duration::from_secs(1)).await;
+//!         let mut buf = [0; 1];
+//!         s.read(&mut buf).await
+//!     }).unwrap();
+//!     sleep(Duration::from_millis(500)).await;
+//!     sim::node::crash(server);
+//!     let err = probe.await.unwrap().unwrap_err();
+//!     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+//! }).unwrap();
+//! ```
+
+mod addr;
+mod deliver;
+mod fabric;
+mod faults;
+mod link;
+mod tcp;
+mod udp;
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+pub use self::addr::{ToSocketAddrs, lookup_host};
+pub use self::faults::{
+    is_partitioned, partition, partition_oneway, repair, repair_all, set_default_link, set_link,
+};
+pub use self::link::{Latency, Link};
+pub use self::tcp::{TcpListener, TcpStream};
+pub use self::udp::{MAX_DATAGRAM, UdpSocket};
+
+use crate::engine::Core;
+use crate::node::NodeId;
+
+/// The address of host `node` (the harness's for the harness).
+fn host_ip(core: &Core, node: NodeId) -> IpAddr {
+    crate::node::host(core, node).map_or(crate::node::HARNESS_IP, |(ip, _, _)| ip)
+}
+
+/// Whether a socket of `node` (at `host_ip`) may bind `addr`.
+fn check_bindable(addr: SocketAddr, node: NodeId, host_ip: IpAddr) -> io::Result<()> {
+    let ip = addr.ip();
+    if ip.is_unspecified() || ip.is_loopback() || ip == host_ip {
+        return Ok(());
+    }
+    Err(fabric::error(
+        io::ErrorKind::AddrNotAvailable,
+        format!("sim::net: cannot bind {addr} on {node}, whose address is {host_ip}"),
+    ))
+}
