@@ -134,8 +134,9 @@ impl TcpListener {
                 let Some(Socket::Stream(end)) = fabric.sockets.get(&id) else {
                     unreachable!("a backlog holds its ends");
                 };
-                let peer = end.peer;
-                let stream = TcpStream::adopt(Rc::clone(&self.core), Rc::clone(&self.net), id);
+                let (local, peer) = (end.local, end.peer);
+                let stream =
+                    TcpStream::adopt(Rc::clone(&self.core), Rc::clone(&self.net), id, local, peer);
                 return Poll::Ready(Ok((stream, peer)));
             }
             if !state.waiters.iter().any(|w| w.will_wake(cx.waker())) {

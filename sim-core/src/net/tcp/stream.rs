@@ -65,14 +65,13 @@ impl fmt::Debug for TcpStream {
 
 impl TcpStream {
     /// A stream for an end the fabric made (an accepted connection).
-    pub(super) fn adopt(core: Rc<Core>, net: Rc<Net>, id: SockId) -> TcpStream {
-        let (local, peer) = {
-            let fabric = net.0.borrow();
-            let Some(Socket::Stream(end)) = fabric.sockets.get(&id) else {
-                unreachable!("adopted ends exist");
-            };
-            (end.local, end.peer)
-        };
+    pub(super) fn adopt(
+        core: Rc<Core>,
+        net: Rc<Net>,
+        id: SockId,
+        local: SocketAddr,
+        peer: SocketAddr,
+    ) -> TcpStream {
         TcpStream {
             core,
             net,
@@ -95,7 +94,7 @@ impl TcpStream {
     /// Outside a running simulation.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let to = resolve("sim::net::TcpStream::connect", &addr)?[0];
-        let (core, net, id) = context::with_core("sim::net::TcpStream::connect", |core| {
+        let (core, net, id, local) = context::with_core("sim::net::TcpStream::connect", |core| {
             let (node, generation) = crate::node::placement(core);
             let Some(to_host) = host_of(core, node, to.ip()) else {
                 return Err(error(
@@ -114,21 +113,16 @@ impl TcpStream {
                 let id = fabric.new_id();
                 let ip = shown_ip(std::net::Ipv4Addr::UNSPECIFIED.into(), host_ip, to.ip());
                 let port = fabric.take_port(node, Proto::Tcp, 0, id, host_ip)?;
-                let mut end = End::new(
-                    Owner { node, generation },
-                    SocketAddr::new(ip, port),
-                    to,
-                    to_host,
-                    now,
-                );
+                let local = SocketAddr::new(ip, port);
+                let mut end = End::new(Owner { node, generation }, local, to, to_host, now);
                 end.holds_port = true;
                 fabric.sockets.insert(id, Socket::Stream(end));
-                (id, push(&mut fabric, now, id, Seg::Syn))
+                (id, local, push(&mut fabric, now, id, Seg::Syn))
             };
-            kick(core, &net, kick_of.1);
-            Ok((Rc::clone(core), net, kick_of.0))
+            kick(core, &net, kick_of.2);
+            Ok((Rc::clone(core), net, kick_of.0, kick_of.1))
         })?;
-        let stream = TcpStream::adopt(core, net, id);
+        let stream = TcpStream::adopt(core, net, id, local, to);
         poll_fn(|cx| {
             let mut fabric = stream.net.0.borrow_mut();
             let end = stream.end(&mut fabric);
