@@ -10,7 +10,7 @@
 //! same test explores the same runs in the same order on every machine.
 
 use super::GuideStep;
-use crate::record::{DecisionPoint, Schedule};
+use crate::record::{DecisionKind, DecisionPoint, Schedule};
 
 /// What one guided run did, as a search learns from it.
 #[derive(Debug, Clone)]
@@ -34,10 +34,25 @@ impl RunRecord {
         (self.preemptions, self.schedule.len() as u64, self.steps)
     }
 
-    /// Whether this run is smaller than `other` without being larger in anything: no more
-    /// preemptions, decisions or steps, and fewer of one of them. Shrinking accepts only such
-    /// runs, so its result is never larger than the original in any of the three.
+    /// The run's faults: network decisions that did not take the usual outcome (a datagram
+    /// lost or copied).
+    pub(crate) fn faults(&self) -> usize {
+        self.trace
+            .iter()
+            .filter(|p| p.kind == DecisionKind::Net && p.chosen != 0)
+            .count()
+    }
+
+    /// Whether this run is smaller than `other`: fewer faults and no more preemptions, or as
+    /// many faults and no more preemptions, decisions or steps, and fewer of one of them.
+    /// Shrinking accepts only such runs, so its result never has more faults or preemptions
+    /// than the original, and it is larger in decisions or steps only where a fault was
+    /// removed (a datagram delivered takes steps a lost one did not).
     pub(crate) fn dominates(&self, other: &RunRecord) -> bool {
+        let (faults, others) = (self.faults(), other.faults());
+        if faults != others {
+            return faults < others && self.preemptions <= other.preemptions;
+        }
         let (a, b) = (self.size(), other.size());
         a.0 <= b.0 && a.1 <= b.1 && a.2 <= b.2 && a != b
     }
