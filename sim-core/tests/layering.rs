@@ -38,6 +38,8 @@ const LAYERS: &[&[&str]] = &[
     &["combinators"],
     // Machines of a distributed run, on the engine's task groups.
     &["node"],
+    // The network between nodes.
+    &["net"],
     // Observers and drivers of whole runs.
     &["timeline"],
     &["check"],
@@ -368,7 +370,7 @@ fn a_root_path_and_an_unplaced_module_are_caught() {
     let file = |path: &str, src: &str| (path.to_string(), src.to_string());
     let files = vec![
         file("task/mod.rs", "fn f() { crate::spawn(async {}); }"),
-        file("net/mod.rs", ""),
+        file("unplaced/mod.rs", ""),
         file(
             "combinators/select.rs",
             "macro_rules! m { () => { $crate::task::spawn } }",
@@ -377,7 +379,7 @@ fn a_root_path_and_an_unplaced_module_are_caught() {
     let problems = violations(&files);
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(
-        problems[0].contains("`net` has no layer"),
+        problems[0].contains("`unplaced` has no layer"),
         "{}",
         problems[0]
     );

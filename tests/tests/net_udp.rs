@@ -168,7 +168,10 @@ fn oversized_datagrams_and_unknown_hosts_are_named_errors() {
         .build()
         .block_on(async {
             let s = UdpSocket::bind("0.0.0.0:0").await.unwrap();
-            let err = s.send_to(&vec![0; 70_000], "10.0.0.77:1").await.unwrap_err();
+            let err = s
+                .send_to(&vec![0; 70_000], "10.0.0.77:1")
+                .await
+                .unwrap_err();
             assert!(err.to_string().contains("70000 bytes"), "{err}");
             let err = s.send_to(b"x", "10.0.0.77:1").await.unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::HostUnreachable);
@@ -241,8 +244,7 @@ fn a_failure_from_loss_shrinks_to_the_one_loss_it_needs() {
             *l.borrow_mut() = 20 - got.borrow().len();
         });
         result.unwrap();
-        let n = *lost.borrow();
-        n
+        lost.take()
     };
     let original = losses(&failure.schedule);
     let after = losses(&shrunk.schedule);

@@ -248,8 +248,10 @@ impl Fabric {
             } else {
                 candidate + 1
             };
-            if !self.ports.contains_key(&(host, proto, candidate)) {
-                self.ports.insert((host, proto, candidate), socket);
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                self.ports.entry((host, proto, candidate))
+            {
+                slot.insert(socket);
                 self.ephemeral.insert(host, next);
                 return Ok(candidate);
             }

@@ -53,7 +53,7 @@ where
 /// any timer fires, and the node is down until [`restart`]. Crashing a node that is down
 /// does nothing.
 ///
-/// The node is down at once ([`status`] says so), and its tasks are dropped as soon as the
+/// The node is down at once ([`status`](super::status) says so), and its tasks are dropped as soon as the
 /// calling task's poll ends: a destructor may itself call into `sim` (spawn, wake, log), which
 /// it cannot do in the middle of another task's poll. No task, timer or message runs in
 /// between, so no other task can observe the crash half done.
