@@ -92,6 +92,11 @@ mod env;
 mod error;
 mod executor;
 pub mod guide;
+/// The examples of `docs/distributed.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/distributed.md")]
+struct DistributedDoc;
+
 pub mod net;
 pub mod node;
 pub mod rand;
