@@ -114,6 +114,7 @@ pub(super) struct Fabric {
     /// One-way cuts, `(from, to)`: a message from `from` to `to` does not arrive.
     pub(super) cuts: BTreeSet<(NodeId, NodeId)>,
     pub(super) courier: Courier,
+    pub(super) stats: super::NetStats,
 }
 
 /// The fabric as a run's extension slot.
@@ -138,6 +139,7 @@ impl Net {
                 links: BTreeMap::new(),
                 cuts: BTreeSet::new(),
                 courier: Courier::default(),
+                stats: super::NetStats::default(),
             }))
         });
         if made {

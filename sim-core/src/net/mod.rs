@@ -88,8 +88,53 @@ pub use self::link::{Latency, Link};
 pub use self::tcp::{TcpListener, TcpStream};
 pub use self::udp::{MAX_DATAGRAM, UdpSocket};
 
-use crate::engine::Core;
+use crate::engine::{Core, context};
 use crate::node::NodeId;
+
+/// What the network of the current run has done with datagrams so far.
+///
+/// Lost and duplicated datagrams are the run's faults (its `Net` decisions); dropped ones met
+/// a partition, a node that is down, a port nobody holds or a full socket.
+///
+/// ```
+/// use sim::net::{self, UdpSocket};
+///
+/// sim::Runtime::new(0).block_on(async {
+///     let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     let me = s.local_addr().unwrap();
+///     s.send_to(b"hi", me).await.unwrap();
+///     let mut buf = [0; 2];
+///     s.recv_from(&mut buf).await.unwrap();
+///     let stats = net::stats();
+///     assert_eq!((stats.datagrams_sent, stats.datagrams_delivered), (1, 1));
+/// }).unwrap();
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NetStats {
+    /// Datagrams handed to `send_to`.
+    pub datagrams_sent: u64,
+    /// Datagrams put in a socket's queue (a copy counts again).
+    pub datagrams_delivered: u64,
+    /// Datagrams the link lost (a fault).
+    pub datagrams_lost: u64,
+    /// Datagrams the link copied (a fault).
+    pub datagrams_duplicated: u64,
+    /// Datagrams dropped on arrival: a partition, a node down, a closed port, a full queue.
+    pub datagrams_dropped: u64,
+}
+
+/// The current run's [`NetStats`].
+///
+/// # Panics
+///
+/// Outside a running simulation.
+#[track_caller]
+pub fn stats() -> NetStats {
+    context::with_core("sim::net::stats", |core| {
+        fabric::Net::of(core).0.borrow().stats
+    })
+}
 
 /// The address of host `node` (the harness's for the harness).
 fn host_ip(core: &Core, node: NodeId) -> IpAddr {

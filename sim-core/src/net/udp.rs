@@ -185,10 +185,13 @@ impl UdpSocket {
             );
             let link = fabric.link(from_host, to_host);
             let (loss, dup) = link.map_or((0.0, 0.0), |l| (l.loss_rate(), l.duplicate_rate()));
+            fabric.stats.datagrams_sent += 1;
             let copies = if core.choose_rare(DecisionKind::Net, 2, loss) == 1 {
+                fabric.stats.datagrams_lost += 1;
                 tracing::debug!(target: "sim::net", %from, %to, len = buf.len(), "datagram lost");
                 0
             } else if core.choose_rare(DecisionKind::Net, 2, dup) == 1 {
+                fabric.stats.datagrams_duplicated += 1;
                 tracing::debug!(target: "sim::net", %from, %to, len = buf.len(), "datagram duplicated");
                 2
             } else {
@@ -275,10 +278,12 @@ pub(super) fn deliver(
     };
     if fabric.is_cut(d.from_host, d.to_host) {
         tracing::debug!(target: "sim::net", from = %d.from, to = %d.to, "datagram dropped by a partition");
+        fabric.stats.datagrams_dropped += 1;
         return;
     }
     let Some(&id) = fabric.ports.get(&(d.to_host, Proto::Udp, d.to.port())) else {
         tracing::debug!(target: "sim::net", from = %d.from, to = %d.to, "datagram to a closed port");
+        fabric.stats.datagrams_dropped += 1;
         return;
     };
     let Some(Socket::Udp(state)) = fabric.sockets.get_mut(&id) else {
@@ -286,8 +291,10 @@ pub(super) fn deliver(
     };
     if state.closed.is_some() || !alive(core, state.owner) || state.queue.len() >= UDP_QUEUE {
         tracing::debug!(target: "sim::net", from = %d.from, to = %d.to, "datagram dropped at its socket");
+        fabric.stats.datagrams_dropped += 1;
         return;
     }
     state.queue.push_back((d.from, d.bytes));
     wake_all(&mut state.waiters, wakers);
+    fabric.stats.datagrams_delivered += 1;
 }
