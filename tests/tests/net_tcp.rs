@@ -329,3 +329,30 @@ fn streams_are_deterministic() {
             }
         });
 }
+
+#[test]
+fn a_held_stream_waits_past_the_stall_timeout_and_delivers_at_the_release() {
+    Builder::new()
+        .seed(2)
+        .build()
+        .block_on(async {
+            let server = echo_server("server");
+            let client = node::Builder::new("client").build();
+            net::hold(client, server);
+            let echoed = node::spawn_on(client, async {
+                let mut s = TcpStream::connect("server:7").await.unwrap();
+                s.write_all(b"held").await.unwrap();
+                let mut buf = [0; 4];
+                s.read_exact(&mut buf).await.map(|()| (buf, Instant::now()))
+            })
+            .unwrap();
+            // Twice the stall timeout: a hold delays, it does not break the connection.
+            sleep(Duration::from_secs(60)).await;
+            let released = Instant::now();
+            net::release(client, server);
+            let (buf, at) = echoed.await.unwrap().unwrap();
+            assert_eq!(&buf, b"held");
+            assert!(at >= released);
+        })
+        .unwrap();
+}

@@ -251,3 +251,47 @@ fn a_failure_from_loss_shrinks_to_the_one_loss_it_needs() {
     assert!(original >= 1);
     assert_eq!(after, 1, "shrunk from {original} losses:\n{failure}");
 }
+
+#[test]
+fn held_datagrams_all_arrive_at_the_release_and_a_partition_still_drops() {
+    Builder::new()
+        .build()
+        .block_on(async {
+            net::set_default_link(
+                Link::new().latency(Latency::uniform(Duration::ZERO, Duration::from_millis(40))),
+            );
+            let got = Rc::new(RefCell::new(Vec::new()));
+            let sink = sink("sink", &got);
+            let source = node::Builder::new("source").build();
+            net::hold(source, sink);
+            let send = |range: std::ops::Range<u32>| {
+                node::spawn_on(source, async move {
+                    let s = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+                    for i in range {
+                        s.send_to(&i.to_le_bytes(), "sink:9").await.unwrap();
+                    }
+                })
+                .unwrap()
+            };
+            send(0..10).await.unwrap();
+            sleep(Duration::from_secs(5)).await;
+            assert!(got.borrow().is_empty(), "a held datagram arrived");
+            net::release(source, sink);
+            sleep(Duration::from_millis(1)).await;
+            let mut held = got.borrow().clone();
+            assert_eq!(held.len(), 10);
+            held.sort_unstable();
+            assert_eq!(held, (0..10).collect::<Vec<_>>());
+            // Held and cut: the cut wins.
+            got.borrow_mut().clear();
+            net::hold(source, sink);
+            net::partition(source, sink);
+            send(10..15).await.unwrap();
+            sleep(Duration::from_secs(1)).await;
+            net::repair(source, sink);
+            net::release(source, sink);
+            sleep(Duration::from_secs(1)).await;
+            assert!(got.borrow().is_empty(), "{:?}", got.borrow());
+        })
+        .unwrap();
+}

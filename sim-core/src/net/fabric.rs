@@ -113,6 +113,10 @@ pub(super) struct Fabric {
     pub(super) links: BTreeMap<(NodeId, NodeId), Link>,
     /// One-way cuts, `(from, to)`: a message from `from` to `to` does not arrive.
     pub(super) cuts: BTreeSet<(NodeId, NodeId)>,
+    /// Held ways, `(from, to)`: a message from `from` to `to` waits for a release.
+    pub(super) holds: BTreeSet<(NodeId, NodeId)>,
+    /// What arrived at a held way, in arrival order.
+    pub(super) parked: BTreeMap<(NodeId, NodeId), Vec<Due>>,
     pub(super) courier: Courier,
     pub(super) stats: super::NetStats,
 }
@@ -138,6 +142,8 @@ impl Net {
                 default_link: Link::new(),
                 links: BTreeMap::new(),
                 cuts: BTreeSet::new(),
+                holds: BTreeSet::new(),
+                parked: BTreeMap::new(),
                 courier: Courier::default(),
                 stats: super::NetStats::default(),
             }))
@@ -204,6 +210,37 @@ impl Fabric {
     /// Whether a message from `from` to `to` is cut off by a partition.
     pub(super) fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
         from != to && !self.cuts.is_empty() && self.cuts.contains(&(from, to))
+    }
+
+    /// Whether a message from `from` to `to` must wait for a release; if so, it is parked.
+    pub(super) fn park_if_held(&mut self, from: NodeId, to: NodeId, what: Due) -> bool {
+        if from == to || self.holds.is_empty() || !self.holds.contains(&(from, to)) {
+            return false;
+        }
+        self.parked.entry((from, to)).or_default().push(what);
+        true
+    }
+
+    /// Releases the way from `from` to `to`: what waited there is due now, in the order it
+    /// arrived.
+    pub(super) fn release_way(&mut self, from: NodeId, to: NodeId, now: Instant) -> Vec<Wake> {
+        self.holds.remove(&(from, to));
+        let parked = self.parked.remove(&(from, to)).unwrap_or_default();
+        let mut kicks = Vec::new();
+        for what in parked {
+            if let Due::Pipe(id) = what {
+                match self.sockets.get_mut(&id) {
+                    Some(Socket::Stream(e))
+                        if e.out.scheduled.is_none() && !e.out.queue.is_empty() =>
+                    {
+                        e.out.scheduled = Some(now);
+                    }
+                    _ => continue,
+                }
+            }
+            kicks.push(self.schedule(now, what));
+        }
+        kicks
     }
 
     /// Puts `what` in flight until `at`. Returns whether the delivery task must be started.

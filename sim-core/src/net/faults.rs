@@ -192,3 +192,87 @@ pub fn set_link(a: NodeId, b: NodeId, link: Link) {
 pub fn set_default_link(link: Link) {
     with_net("sim::net::set_default_link", |f| f.default_link = link);
 }
+
+/// Holds every message between `a` and `b`, both ways, until [`release`]: datagrams and
+/// stream bytes wait in the order they arrived (a stream does not time out while held), then
+/// arrive at the release. A partition met first still drops a datagram.
+///
+/// # Panics
+///
+/// Outside a running simulation, or if either is the harness or no node of the run.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use sim::net::{self, UdpSocket};
+/// use sim::time::{sleep, Duration};
+///
+/// sim::Runtime::new(0).block_on(async {
+///     let got = Rc::new(Cell::new(0));
+///     let g = Rc::clone(&got);
+///     let b = sim::node::Builder::new("b")
+///         .init(move || {
+///             let g = Rc::clone(&g);
+///             async move {
+///                 let s = UdpSocket::bind("0.0.0.0:9").await.unwrap();
+///                 let mut buf = [0; 1];
+///                 loop { s.recv_from(&mut buf).await.unwrap(); g.set(g.get() + 1); }
+///             }
+///         })
+///         .build();
+///     let a = sim::node::Builder::new("a").build();
+///     net::hold(a, b);
+///     sim::node::spawn_on(a, async {
+///         let s = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+///         s.send_to(&[1], "b:9").await.unwrap();
+///     }).unwrap().await.unwrap();
+///     sleep(Duration::from_secs(10)).await;
+///     assert_eq!(got.get(), 0); // held
+///     net::release(a, b);
+///     sleep(Duration::from_millis(1)).await;
+///     assert_eq!(got.get(), 1); // delivered at the release
+/// }).unwrap();
+/// ```
+#[track_caller]
+pub fn hold(a: NodeId, b: NodeId) {
+    nodes_only("sim::net::hold", &[a, b]);
+    tracing::debug!(target: "sim::net", %a, %b, "hold");
+    with_net("sim::net::hold", |f| {
+        f.holds.insert((a, b));
+        f.holds.insert((b, a));
+    });
+}
+
+/// Releases what [`hold`] keeps between `a` and `b`: it is all due at once, in the order it
+/// arrived (`a` to `b` first).
+///
+/// # Panics
+///
+/// Outside a running simulation, or if either is the harness or no node of the run.
+///
+/// ```
+/// sim::Runtime::new(0).block_on(async {
+///     let a = sim::node::Builder::new("a").build();
+///     let b = sim::node::Builder::new("b").build();
+///     sim::net::hold(a, b);
+///     sim::net::release(a, b);
+/// }).unwrap();
+/// ```
+#[track_caller]
+pub fn release(a: NodeId, b: NodeId) {
+    nodes_only("sim::net::release", &[a, b]);
+    tracing::debug!(target: "sim::net", %a, %b, "release");
+    context::with_core("sim::net::release", |core| {
+        let net = Net::of(core);
+        let now = core.now();
+        let kicks = {
+            let mut f = net.0.borrow_mut();
+            let mut kicks = f.release_way(a, b, now);
+            kicks.extend(f.release_way(b, a, now));
+            kicks
+        };
+        for k in kicks {
+            super::deliver::kick(core, &net, k);
+        }
+    });
+}

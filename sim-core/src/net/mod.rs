@@ -21,7 +21,8 @@
 //!   the run: a replay repeats it and shrinking pulls it back to "delivered once", so a shrunk
 //!   failure keeps the faults it needs. Partitions ([`partition`], [`partition_oneway`],
 //!   [`repair`], [`repair_all`]) are checked when a message arrives, so a cut made while a
-//!   message is on its way still stops it.
+//!   message is on its way still stops it. [`hold`] keeps messages (in order, without a
+//!   stream timing out) until [`release`]: a partition drops, a hold delays.
 //! - **Crashes.** When a node crashes, its sockets close at once: its ports are free for the
 //!   next generation, its connections reset their peers, and a socket of the old generation
 //!   kept somewhere fails every later call with an error naming the crash.
@@ -82,7 +83,8 @@ use std::net::{IpAddr, SocketAddr};
 
 pub use self::addr::{ToSocketAddrs, lookup_host};
 pub use self::faults::{
-    is_partitioned, partition, partition_oneway, repair, repair_all, set_default_link, set_link,
+    hold, is_partitioned, partition, partition_oneway, release, repair, repair_all,
+    set_default_link, set_link,
 };
 pub use self::link::{Latency, Link};
 pub use self::tcp::{TcpListener, TcpStream};

@@ -273,9 +273,16 @@ pub(super) fn deliver(
     key: u64,
     wakers: &mut Vec<Waker>,
 ) {
-    let Some(d) = fabric.datagrams.remove(&key) else {
+    let Some(d) = fabric.datagrams.get(&key) else {
         return;
     };
+    let (from_host, to_host) = (d.from_host, d.to_host);
+    if !fabric.is_cut(from_host, to_host)
+        && fabric.park_if_held(from_host, to_host, super::fabric::Due::Datagram(key))
+    {
+        return;
+    }
+    let d = fabric.datagrams.remove(&key).expect("looked up above");
     if fabric.is_cut(d.from_host, d.to_host) {
         tracing::debug!(target: "sim::net", from = %d.from, to = %d.to, "datagram dropped by a partition");
         fabric.stats.datagrams_dropped += 1;

@@ -249,6 +249,13 @@ pub(super) fn deliver(
             stall(fabric, now, id, wakers, kicks);
             return;
         }
+        if fabric.park_if_held(from, to, Due::Pipe(id)) {
+            // Held, not lost: no back-off and no timeout; a release makes it due again.
+            let e = end(fabric, id).expect("checked above");
+            e.out.stall = None;
+            e.out.scheduled = None;
+            return;
+        }
         let e = end(fabric, id).expect("checked above");
         e.out.stall = None;
         let seg = e.out.queue.pop_front().expect("a front").seg;
