@@ -108,6 +108,7 @@ pub(super) struct Fabric {
     pub(super) ephemeral: BTreeMap<NodeId, u16>,
     pub(super) due: BinaryHeap<Reverse<(Instant, u64, Due)>>,
     pub(super) sent: u64,
+    pub(super) next_datagram: u64,
     pub(super) datagrams: BTreeMap<u64, Datagram>,
     pub(super) default_link: Link,
     pub(super) links: BTreeMap<(NodeId, NodeId), Link>,
@@ -138,6 +139,7 @@ impl Net {
                 ephemeral: BTreeMap::new(),
                 due: BinaryHeap::new(),
                 sent: 0,
+                next_datagram: 0,
                 datagrams: BTreeMap::new(),
                 default_link: Link::new(),
                 links: BTreeMap::new(),
@@ -350,7 +352,9 @@ impl Fabric {
                 let backlog: Vec<SockId> = l.close(wakers);
                 self.free_port(host, Proto::Tcp, port, id);
                 for end in backlog {
-                    starts.push(super::tcp::abort(self, now, end, crashed(end), wakers));
+                    let why = "sim::net: the node crashed before this connection was accepted"
+                        .to_string();
+                    starts.push(super::tcp::abort(self, now, end, why, wakers));
                     if let Some(Socket::Stream(e)) = self.sockets.get_mut(&end) {
                         e.held = false;
                     }
@@ -365,11 +369,6 @@ impl Fabric {
             }
         }
     }
-}
-
-/// Why a connection not yet accepted was reset.
-fn crashed(_end: SockId) -> String {
-    "sim::net: the node crashed before this connection was accepted".to_string()
 }
 
 /// What a caller must do after putting something in flight.
@@ -413,7 +412,7 @@ pub(super) fn alive(core: &Core, owner: Owner) -> bool {
     )
 }
 
-/// A wait in the queue of a socket: wake every task waiting.
+/// Moves every waker waiting on a socket into `out`, to be woken once the fabric is released.
 pub(super) fn wake_all(waiters: &mut VecDeque<Waker>, out: &mut Vec<Waker>) {
     out.extend(waiters.drain(..));
 }

@@ -143,14 +143,46 @@ fn host_ip(core: &Core, node: NodeId) -> IpAddr {
     crate::node::host(core, node).map_or(crate::node::HARNESS_IP, |(ip, _, _)| ip)
 }
 
-/// Whether a socket of `node` (at `host_ip`) may bind `addr`.
-fn check_bindable(addr: SocketAddr, node: NodeId, host_ip: IpAddr) -> io::Result<()> {
-    let ip = addr.ip();
-    if ip.is_unspecified() || ip.is_loopback() || ip == host_ip {
-        return Ok(());
-    }
-    Err(fabric::error(
-        io::ErrorKind::AddrNotAvailable,
-        format!("sim::net: cannot bind {addr} on {node}, whose address is {host_ip}"),
-    ))
+/// A socket just bound: the run, its network, the socket's id and address.
+struct Bound {
+    core: std::rc::Rc<Core>,
+    net: std::rc::Rc<fabric::Net>,
+    id: fabric::SockId,
+    local: SocketAddr,
+}
+
+/// Binds a socket of the calling task's node to `addr` (the node's address, `0.0.0.0` or a
+/// loopback address; port 0 for a free ephemeral one), made by `make` from its owner and its
+/// address.
+fn bind(
+    what: &str,
+    proto: fabric::Proto,
+    addr: SocketAddr,
+    make: impl FnOnce(fabric::Owner, SocketAddr) -> fabric::Socket,
+) -> io::Result<Bound> {
+    context::with_core(what, |core| {
+        let (node, generation) = crate::node::placement(core);
+        let host_ip = host_ip(core, node);
+        let ip = addr.ip();
+        if !(ip.is_unspecified() || ip.is_loopback() || ip == host_ip) {
+            return Err(fabric::error(
+                io::ErrorKind::AddrNotAvailable,
+                format!("sim::net: cannot bind {addr} on {node}, whose address is {host_ip}"),
+            ));
+        }
+        let net = fabric::Net::of(core);
+        let mut f = net.0.borrow_mut();
+        let id = f.new_id();
+        let port = f.take_port(node, proto, addr.port(), id, host_ip)?;
+        let local = SocketAddr::new(ip, port);
+        f.sockets
+            .insert(id, make(fabric::Owner { node, generation }, local));
+        drop(f);
+        Ok(Bound {
+            core: std::rc::Rc::clone(core),
+            net,
+            id,
+            local,
+        })
+    })
 }

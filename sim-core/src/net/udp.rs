@@ -16,7 +16,7 @@ use super::fabric::{
     Datagram, Due, Net, Owner, Proto, SockId, Socket, UDP_QUEUE, alive, error, host_of, shown_ip,
     wake_all,
 };
-use crate::engine::{Core, context};
+use crate::engine::Core;
 use crate::record::DecisionKind;
 
 /// The largest datagram that can be sent (as over IPv4).
@@ -95,32 +95,25 @@ impl UdpSocket {
     /// Outside a running simulation.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let addr = resolve("sim::net::UdpSocket::bind", &addr)?[0];
-        context::with_core("sim::net::UdpSocket::bind", |core| {
-            let (node, generation) = crate::node::placement(core);
-            let host_ip = super::host_ip(core, node);
-            super::check_bindable(addr, node, host_ip)?;
-            let net = Net::of(core);
-            let mut fabric = net.0.borrow_mut();
-            let id = fabric.new_id();
-            let port = fabric.take_port(node, Proto::Udp, addr.port(), id, host_ip)?;
-            let local = SocketAddr::new(addr.ip(), port);
-            fabric.sockets.insert(
-                id,
+        let b = super::bind(
+            "sim::net::UdpSocket::bind",
+            Proto::Udp,
+            addr,
+            |owner, local| {
                 Socket::Udp(UdpState {
-                    owner: Owner { node, generation },
+                    owner,
                     local,
                     queue: VecDeque::new(),
                     waiters: VecDeque::new(),
                     closed: None,
-                }),
-            );
-            drop(fabric);
-            Ok(UdpSocket {
-                core: Rc::clone(core),
-                net,
-                id,
-                local,
-            })
+                })
+            },
+        )?;
+        Ok(UdpSocket {
+            core: b.core,
+            net: b.net,
+            id: b.id,
+            local: b.local,
         })
     }
 
@@ -202,7 +195,8 @@ impl UdpSocket {
                 let at = core
                     .now()
                     .saturating_add(fabric.latency(from_host, to_host));
-                let key = fabric.sent + 1;
+                fabric.next_datagram += 1;
+                let key = fabric.next_datagram;
                 fabric.datagrams.insert(
                     key,
                     Datagram {
@@ -266,7 +260,8 @@ impl Drop for UdpSocket {
     }
 }
 
-/// Delivers datagram `key`: into its socket's queue, or dropped. Returns the wakers to wake.
+/// Delivers datagram `key`: into its socket's queue (its waiters go into `wakers`), or
+/// dropped, or parked at a hold.
 pub(super) fn deliver(
     core: &Core,
     fabric: &mut super::fabric::Fabric,

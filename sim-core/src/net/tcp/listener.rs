@@ -9,10 +9,10 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 
 use super::{ListenerState, TcpStream, abort};
-use crate::engine::{Core, context};
+use crate::engine::Core;
 use crate::net::addr::{ToSocketAddrs, resolve};
 use crate::net::deliver::kick;
-use crate::net::fabric::{Net, Owner, Proto, SockId, Socket, error, wake_all};
+use crate::net::fabric::{Net, Proto, SockId, Socket, error, wake_all};
 
 /// A TCP socket that listens for connections on the simulated network.
 ///
@@ -71,32 +71,25 @@ impl TcpListener {
     /// Outside a running simulation.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let addr = resolve("sim::net::TcpListener::bind", &addr)?[0];
-        context::with_core("sim::net::TcpListener::bind", |core| {
-            let (node, generation) = crate::node::placement(core);
-            let host_ip = crate::net::host_ip(core, node);
-            crate::net::check_bindable(addr, node, host_ip)?;
-            let net = Net::of(core);
-            let mut fabric = net.0.borrow_mut();
-            let id = fabric.new_id();
-            let port = fabric.take_port(node, Proto::Tcp, addr.port(), id, host_ip)?;
-            let local = SocketAddr::new(addr.ip(), port);
-            fabric.sockets.insert(
-                id,
+        let b = crate::net::bind(
+            "sim::net::TcpListener::bind",
+            Proto::Tcp,
+            addr,
+            |owner, local| {
                 Socket::Listener(ListenerState {
-                    owner: Owner { node, generation },
+                    owner,
                     local,
                     backlog: VecDeque::new(),
                     waiters: VecDeque::new(),
                     closed: None,
-                }),
-            );
-            drop(fabric);
-            Ok(TcpListener {
-                core: Rc::clone(core),
-                net,
-                id,
-                local,
-            })
+                })
+            },
+        )?;
+        Ok(TcpListener {
+            core: b.core,
+            net: b.net,
+            id: b.id,
+            local: b.local,
         })
     }
 
