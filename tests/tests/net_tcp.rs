@@ -356,3 +356,32 @@ fn a_held_stream_waits_past_the_stall_timeout_and_delivers_at_the_release() {
         })
         .unwrap();
 }
+
+#[test]
+fn a_deadlock_report_names_the_network_waits() {
+    let err = Builder::new()
+        .build()
+        .block_on(async {
+            node::Builder::new("mute")
+                .init(|| async {
+                    let listener = TcpListener::bind("0.0.0.0:7").await.unwrap();
+                    let (_kept, _) = listener.accept().await.unwrap();
+                    // Holds the connection and never writes, and waits for a second one.
+                    let _ = listener.accept().await;
+                })
+                .build();
+            let mut s = TcpStream::connect("mute:7").await.unwrap();
+            let mut buf = [0; 1];
+            let _ = s.read(&mut buf).await;
+        })
+        .unwrap_err();
+    let report = err.to_string();
+    assert!(
+        report.contains("waiting on bytes from 10.0.0.1:7 on TCP 192.0.2.1:49152"),
+        "{report}"
+    );
+    assert!(
+        report.contains("waiting on a connection on TCP 0.0.0.0:7"),
+        "{report}"
+    );
+}

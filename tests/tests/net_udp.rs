@@ -295,3 +295,21 @@ fn held_datagrams_all_arrive_at_the_release_and_a_partition_still_drops() {
         })
         .unwrap();
 }
+
+#[test]
+fn a_deadlock_report_names_a_socket_waiting_for_a_datagram() {
+    let err = Builder::new()
+        .build()
+        .block_on(async {
+            let s = UdpSocket::bind("0.0.0.0:53").await.unwrap();
+            let mut buf = [0; 8];
+            let _ = s.recv_from(&mut buf).await;
+        })
+        .unwrap_err();
+    assert!(matches!(err, SimError::Deadlock(_)), "{err}");
+    let report = err.to_string();
+    assert!(
+        report.contains("waiting on a datagram on UDP 0.0.0.0:53"),
+        "{report}"
+    );
+}

@@ -77,6 +77,7 @@ mod faults;
 mod link;
 mod tcp;
 mod udp;
+mod wait;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};

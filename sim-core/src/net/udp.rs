@@ -16,6 +16,7 @@ use super::fabric::{
     Datagram, Due, Net, Owner, Proto, SockId, Socket, UDP_QUEUE, alive, error, host_of, shown_ip,
     wake_all,
 };
+use super::wait::{NetWait, wait_on};
 use crate::engine::Core;
 use crate::record::DecisionKind;
 
@@ -224,6 +225,7 @@ impl UdpSocket {
     ///
     /// `NotConnected` once the socket's node has crashed.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let mut waiting = None;
         poll_fn(|cx| {
             let mut fabric = self.net.0.borrow_mut();
             let Some(Socket::Udp(state)) = fabric.sockets.get_mut(&self.id) else {
@@ -240,6 +242,8 @@ impl UdpSocket {
             if !state.waiters.iter().any(|w| w.will_wake(cx.waker())) {
                 state.waiters.push_back(cx.waker().clone());
             }
+            let local = self.local;
+            wait_on(&mut waiting, || NetWait::Recv { local });
             Poll::Pending
         })
         .await

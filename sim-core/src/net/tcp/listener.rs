@@ -13,6 +13,7 @@ use crate::engine::Core;
 use crate::net::addr::{ToSocketAddrs, resolve};
 use crate::net::deliver::kick;
 use crate::net::fabric::{Net, Proto, SockId, Socket, error, wake_all};
+use crate::net::wait::{NetWait, wait_on};
 
 /// A TCP socket that listens for connections on the simulated network.
 ///
@@ -115,6 +116,7 @@ impl TcpListener {
     ///
     /// `NotConnected` once the listener's node has crashed.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let mut waiting = None;
         poll_fn(|cx| {
             let mut fabric = self.net.0.borrow_mut();
             let Some(Socket::Listener(state)) = fabric.sockets.get_mut(&self.id) else {
@@ -135,6 +137,8 @@ impl TcpListener {
             if !state.waiters.iter().any(|w| w.will_wake(cx.waker())) {
                 state.waiters.push_back(cx.waker().clone());
             }
+            let local = self.local;
+            wait_on(&mut waiting, || NetWait::Accept { local });
             Poll::Pending
         })
         .await

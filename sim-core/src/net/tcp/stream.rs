@@ -17,6 +17,8 @@ use crate::net::deliver::kick;
 use crate::net::fabric::{
     Net, Owner, Proto, SEND_BUFFER, SockId, Socket, error, host_of, shown_ip,
 };
+use crate::net::wait::{NetWait, wait_on};
+use crate::sync::Waiting;
 
 /// One end of a TCP connection on the simulated network: ordered, reliable bytes, with a
 /// bounded send buffer (a write waits while 64 KiB are unread by the peer), half-close
@@ -52,6 +54,9 @@ pub struct TcpStream {
     id: SockId,
     local: SocketAddr,
     peer: SocketAddr,
+    /// Counts the task as waiting (for deadlock reports) while a read or a write is pending.
+    reading: Option<Waiting>,
+    writing: Option<Waiting>,
 }
 
 impl fmt::Debug for TcpStream {
@@ -78,6 +83,8 @@ impl TcpStream {
             id,
             local,
             peer,
+            reading: None,
+            writing: None,
         }
     }
 
@@ -123,6 +130,7 @@ impl TcpStream {
             Ok((Rc::clone(core), net, kick_of.0, kick_of.1))
         })?;
         let stream = TcpStream::adopt(core, net, id, local, to);
+        let mut waiting = None;
         poll_fn(|cx| {
             let mut fabric = stream.net.0.borrow_mut();
             let end = stream.end(&mut fabric);
@@ -131,6 +139,7 @@ impl TcpStream {
                 Phase::Closed => Poll::Ready(Err(end.error_now())),
                 Phase::Connecting => {
                     end.writer = Some(cx.waker().clone());
+                    wait_on(&mut waiting, || NetWait::Connect { local, peer: to });
                     Poll::Pending
                 }
             }
@@ -186,12 +195,9 @@ impl End {
     }
 }
 
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+impl TcpStream {
+    /// A read now: `Pending` (with the waker kept) if nothing has arrived.
+    fn try_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let mut wake = None;
         let result = {
             let mut fabric = self.net.0.borrow_mut();
@@ -222,14 +228,9 @@ impl AsyncRead for TcpStream {
         }
         result
     }
-}
 
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    /// A write now: `Pending` (with the waker kept) while the send buffer is full.
+    fn try_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let now = self.core.now();
         let kick_of = {
             let mut fabric = self.net.0.borrow_mut();
@@ -260,6 +261,42 @@ impl AsyncWrite for TcpStream {
         };
         kick(&self.core, &self.net, kick_of.1);
         Poll::Ready(Ok(kick_of.0))
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = this.try_read(cx, buf);
+        if result.is_pending() {
+            let (local, peer) = (this.local, this.peer);
+            wait_on(&mut this.reading, || NetWait::Read { local, peer });
+        } else {
+            this.reading = None;
+        }
+        result
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = this.try_write(cx, buf);
+        if result.is_pending() {
+            let (local, peer) = (this.local, this.peer);
+            wait_on(&mut this.writing, || NetWait::Write { local, peer });
+        } else {
+            this.writing = None;
+        }
+        result
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
