@@ -52,13 +52,8 @@ impl Buggify {
             .sites
             .entry(site)
             .or_insert_with(|| rng.below(SITE_ENABLED) == 0);
-        enabled && unit(self.rng.next_u64()) < probability
+        enabled && self.rng.unit() < probability
     }
-}
-
-/// A uniform value in [0, 1) from 53 random bits.
-fn unit(bits: u64) -> f64 {
-    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[doc(hidden)]

@@ -101,7 +101,7 @@ impl SimRng {
 
     /// A uniform value in `0.0..1.0`, from 53 random bits.
     pub(crate) fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// 0 with probability `1 - rare`, else a uniform value in `1..options` (`options` at
