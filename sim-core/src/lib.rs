@@ -79,6 +79,7 @@
 //! - [`buggify`](mod@buggify): seeded fault injection at sites the program marks.
 //! - [`node`]: simulated machines that crash, restart, pause and resume.
 //! - [`net`]: TCP and UDP between nodes, with latency, loss, duplication and partitions.
+//! - [`disk`]: a disk per node, whose writes survive a crash only once synced.
 //! - [`trace`] and [`timeline`]: seeing a run, as `tracing` events or as a picture.
 //! - [`SimError`]: what a failed run reports.
 
@@ -97,6 +98,7 @@ pub mod guide;
 #[doc = include_str!("../../docs/distributed.md")]
 struct DistributedDoc;
 
+pub mod disk;
 pub mod net;
 pub mod node;
 pub mod rand;

@@ -38,8 +38,8 @@ const LAYERS: &[&[&str]] = &[
     &["combinators"],
     // Machines of a distributed run, on the engine's task groups.
     &["node"],
-    // The network between nodes.
-    &["net"],
+    // What nodes share and keep: the network between them, the disk of each.
+    &["net", "disk"],
     // Observers and drivers of whole runs.
     &["timeline"],
     &["check"],

@@ -27,6 +27,8 @@ pub(crate) enum Stream {
     Buggify,
     /// The simulated network's latencies (`sim::net`).
     Net,
+    /// The simulated disks' torn writes (`sim::disk`).
+    Disk,
 }
 
 impl Stream {
@@ -36,6 +38,7 @@ impl Stream {
             Stream::User => 0x05e4_0000_0000_0002,
             Stream::Buggify => 0xb0_661f_0000_0003,
             Stream::Net => 0x0e7_0000_0000_0004,
+            Stream::Disk => 0xd15c_0000_0000_0005,
         }
     }
 }
