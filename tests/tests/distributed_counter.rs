@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use sim::check::{Check, CheckError, FailureKind};
-use sim::net::{self, Link, UdpSocket};
+use sim::net::{self, FaultProfile, Link, UdpSocket};
 use sim::node;
 use sim::time::{Duration, sleep, timeout};
 use sim::{Builder, SimError, Strategy};
@@ -26,10 +26,22 @@ impl Drop for StatsOnDrop {
     }
 }
 
+/// The network a cluster runs on.
+#[derive(Clone, Copy)]
+enum Network {
+    /// One link for every pair of nodes.
+    Link(Link),
+    /// The faults of `FaultProfile::swarm()`, drawn by the seed.
+    Swarm,
+}
+
 /// The cluster: a counter node, a client node that makes `INCREMENTS` increments with
-/// retries, over a link that loses and copies datagrams. Panics if the count is wrong.
-async fn cluster(fixed: bool, link: Link) {
-    net::set_default_link(link);
+/// retries, over a network that may lose, copy and cut off datagrams. Panics if the count is
+/// wrong.
+async fn cluster(fixed: bool, network: Network) {
+    if let Network::Link(link) = network {
+        net::set_default_link(link);
+    }
     let count = Rc::new(Cell::new(0u64));
     let c = Rc::clone(&count);
     node::Builder::new("counter")
@@ -52,6 +64,9 @@ async fn cluster(fixed: bool, link: Link) {
         })
         .build();
     let client = node::Builder::new("client").build();
+    if let Network::Swarm = network {
+        net::set_fault_profile(FaultProfile::swarm());
+    }
     node::spawn_on(client, async move {
         let socket = UdpSocket::bind("0.0.0.0:0").await.unwrap();
         let mut buf = [0; 8];
@@ -99,7 +114,7 @@ fn the_retry_bug_is_found_replayed_and_shrunk_to_the_one_fault_it_needs() {
         .name("counter_retry")
         .seeds(200)
         .regressions(false)
-        .try_run(|| cluster(false, lossy()))
+        .try_run(|| cluster(false, Network::Link(lossy())))
         .unwrap_err();
     let CheckError::Failed(failure) = err else {
         panic!("expected the bug to be found: {err}")
@@ -125,7 +140,7 @@ fn the_retry_bug_is_found_replayed_and_shrunk_to_the_one_fault_it_needs() {
             .build()
             .block_on(async move {
                 let guard = StatsOnDrop(st);
-                cluster(false, lossy()).await;
+                cluster(false, Network::Link(lossy())).await;
                 drop(guard);
             })
             .unwrap_err();
@@ -146,7 +161,9 @@ fn the_retry_bug_is_found_replayed_and_shrunk_to_the_one_fault_it_needs() {
 #[test]
 fn on_a_perfect_network_the_buggy_counter_passes() {
     // The bug needs a fault: without loss or copies, every request is applied once.
-    Check::new().seeds(100).run(|| cluster(false, Link::new()));
+    Check::new()
+        .seeds(100)
+        .run(|| cluster(false, Network::Link(Link::new())));
 }
 
 #[test]
@@ -166,6 +183,46 @@ fn the_fixed_counter_survives_loss_copies_and_partitions() {
                 }
             };
             let link = Link::new().loss(0.2).duplicate(0.1);
-            futures::join!(cluster(true, link), faults);
+            futures::join!(cluster(true, Network::Link(link)), faults);
         });
+}
+
+#[test]
+fn the_retry_bug_is_found_by_a_default_check_with_the_swarm_profile() {
+    // Default settings: 100 seeds, the random strategy; the seed picks the faults.
+    let err = Check::new()
+        .name("counter_retry_swarm")
+        .regressions(false)
+        .try_run(|| cluster(false, Network::Swarm))
+        .unwrap_err();
+    let CheckError::Failed(failure) = err else {
+        panic!("expected the bug to be found: {err}")
+    };
+    let FailureKind::Run(SimError::Panicked(p)) = &failure.kind else {
+        panic!("a panic: {failure}")
+    };
+    assert!(
+        p.message
+            .contains("counted an acknowledged increment twice"),
+        "{failure}"
+    );
+    // The printed seed replays it.
+    let again = Builder::new()
+        .seed(failure.seed)
+        .build()
+        .block_on(cluster(false, Network::Swarm))
+        .unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .contains("counted an acknowledged increment twice")
+    );
+}
+
+#[test]
+fn the_fixed_counter_passes_every_seed_of_the_swarm_profile() {
+    Check::new()
+        .seeds(300)
+        .check_determinism(true)
+        .run(|| cluster(true, Network::Swarm));
 }

@@ -120,6 +120,13 @@ pub(super) struct Fabric {
     pub(super) parked: BTreeMap<(NodeId, NodeId), Vec<Due>>,
     pub(super) courier: Courier,
     pub(super) stats: super::NetStats,
+    /// Whether a fault profile was set (once per run).
+    pub(super) profile_set: bool,
+    /// Whether the profile's fault task is still injecting, and who waits for it to end.
+    pub(super) faults_running: bool,
+    pub(super) quiet_waiters: Vec<Waker>,
+    /// The timed faults injected so far.
+    pub(super) fault_log: Vec<String>,
 }
 
 /// The fabric as a run's extension slot.
@@ -148,6 +155,10 @@ impl Net {
                 parked: BTreeMap::new(),
                 courier: Courier::default(),
                 stats: super::NetStats::default(),
+                profile_set: false,
+                faults_running: false,
+                quiet_waiters: Vec::new(),
+                fault_log: Vec::new(),
             }))
         });
         if made {

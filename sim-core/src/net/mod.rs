@@ -75,6 +75,8 @@ mod deliver;
 mod fabric;
 mod faults;
 mod link;
+mod liveness;
+mod profile;
 mod tcp;
 mod udp;
 mod wait;
@@ -88,6 +90,8 @@ pub use self::faults::{
     set_default_link, set_link,
 };
 pub use self::link::{Latency, Link};
+pub use self::liveness::{eventually, fault_log, quiet};
+pub use self::profile::{DrawnFaults, FaultProfile, set_fault_profile};
 pub use self::tcp::{TcpListener, TcpStream};
 pub use self::udp::{MAX_DATAGRAM, UdpSocket};
 
